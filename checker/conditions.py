@@ -1,0 +1,236 @@
+"""Declarative conditions over facts (all / any / not, comparisons, membership) and their compiled form.
+
+A condition in YAML is one of:
+    {all: [C, ...]}   {any: [C, ...]}   {not: C}
+    {fact: NAME}                         -- a bool fact is documented true
+    {fact: NAME, is: true|false}
+    {fact: NAME, eq|ne|lt|lte|gt|gte: VALUE}
+    {fact: NAME, in: [VALUE, ...]}
+    {fact: NAME, count_lte|count_gte: N}  -- length of a list of levels
+    {fact: NAME, overlaps: OTHER_FACT}    -- two level lists share a root or segment
+    {fact: NAME, documented: true}        -- two-valued: is the fact documented at all?
+Nothing here is ever evaluated as code: the tree is data and the operators are a closed set.
+Truth is three-valued (Kleene): True, False, None = not documented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from .facts import FactType, FactVocabulary, coerce_value
+
+SCALAR_OPS = {"is", "eq", "ne", "lt", "lte", "gt", "gte", "in"}
+LIST_OPS = {"count_lte", "count_gte", "overlaps"}
+OPS = SCALAR_OPS | LIST_OPS | {"documented"}
+_ORDERED = {FactType.INTEGER, FactType.NUMBER, FactType.DATE}
+
+
+class Condition(BaseModel):
+    """A condition node as written in a rule file (validated against the fact vocabulary)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    all: list["Condition"] | None = None
+    any: list["Condition"] | None = None
+    not_: "Condition | None" = Field(default=None, alias="not")
+    fact: str | None = None
+    is_: bool | None = Field(default=None, alias="is")
+    eq: Any = None
+    ne: Any = None
+    lt: Any = None
+    lte: Any = None
+    gt: Any = None
+    gte: Any = None
+    in_: list[Any] | None = Field(default=None, alias="in")
+    count_lte: int | None = None
+    count_gte: int | None = None
+    overlaps: str | None = None
+    documented: bool | None = None
+
+    def op(self) -> tuple[str, Any] | None:
+        """The one comparison of a leaf: (operator, operand), or None for `{fact: NAME}`."""
+        for name in OPS:
+            value = getattr(self, name + "_" if name in ("is", "in") else name)
+            if value is not None:
+                return name, value
+        return None
+
+    @model_validator(mode="after")
+    def _one_shape(self, info: ValidationInfo) -> "Condition":
+        shapes = [k for k in ("all", "any", "not_", "fact") if getattr(self, k) is not None]
+        if len(shapes) != 1:
+            raise ValueError("a condition is exactly one of: all, any, not, or a fact test")
+        if self.fact is None:
+            ops_given = [n for n in OPS if getattr(self, n + "_" if n in ("is", "in") else n) is not None]
+            if ops_given:
+                raise ValueError(f"operator {ops_given[0]!r} needs a `fact`")
+            items = self.all if self.all is not None else self.any
+            if items is not None and not items:
+                raise ValueError("all/any needs at least one condition")
+            return self
+        ops_given = [n for n in OPS if getattr(self, n + "_" if n in ("is", "in") else n) is not None]
+        if len(ops_given) > 1:
+            raise ValueError(f"one operator per fact test, got {', '.join(ops_given)}")
+        vocab: FactVocabulary | None = (info.context or {}).get("vocabulary")
+        if vocab is not None:
+            _check_against_vocabulary(self, vocab)
+        return self
+
+
+def _check_against_vocabulary(cond: Condition, vocab: FactVocabulary) -> None:
+    if cond.fact not in vocab:
+        raise ValueError(f"unknown fact {cond.fact!r} (not in rules/facts.yaml)")
+    spec = vocab[cond.fact]
+    op = cond.op()
+    if op is None:
+        if spec.type is not FactType.BOOL:
+            raise ValueError(f"fact {cond.fact!r} is {spec.type.value}: say which test (eq, lte, ...)")
+        return
+    name, operand = op
+    if name == "documented":
+        if operand is not True:
+            raise ValueError("`documented` takes true (use `not` for the opposite)")
+        return
+    if name in LIST_OPS:
+        if spec.type is not FactType.LEVELS:
+            raise ValueError(f"{name!r} works on levels facts; {cond.fact!r} is {spec.type.value}")
+        if name == "overlaps":
+            if operand not in vocab or vocab[operand].type is not FactType.LEVELS:
+                raise ValueError(f"overlaps needs another levels fact, got {operand!r}")
+        elif operand < 0:
+            raise ValueError(f"{name} needs a count >= 0")
+        return
+    if spec.type in (FactType.LEVELS, FactType.TEXT):
+        raise ValueError(f"{spec.type.value} fact {cond.fact!r} supports only count/overlaps/documented tests")
+    if name == "is" and spec.type is not FactType.BOOL:
+        raise ValueError(f"`is` is for bool facts; {cond.fact!r} is {spec.type.value}")
+    if name in ("lt", "lte", "gt", "gte") and spec.type not in _ORDERED:
+        raise ValueError(f"{name!r} needs a number or date fact; {cond.fact!r} is {spec.type.value}")
+    for value in operand if name == "in" else [operand]:
+        try:
+            coerce_value(spec, value)
+        except ValueError as exc:
+            raise ValueError(f"value for {cond.fact!r}: {exc}") from None
+
+
+# ---- compiled form (what both evaluators run) -------------------------------------------------------
+
+@dataclass(frozen=True)
+class All:
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: "Node"
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A scalar comparison: fact <op> value; op in eq ne lt le gt ge in. Missing fact -> None."""
+
+    fact: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Documented:
+    """Two-valued: the fact is documented (True) or not (False)."""
+
+    fact: str
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A test on list facts, computed in Python before evaluation into attribute `key`."""
+
+    key: str
+    op: str  # count_lte | count_gte | overlaps
+    fact: str
+    operand: Any
+
+
+Node = Union[All, AnyOf, Not, Compare, Documented, Predicate]
+
+_OP_NAMES = {"is": "eq", "eq": "eq", "ne": "ne", "lt": "lt", "lte": "le", "gt": "gt", "gte": "ge", "in": "in"}
+
+
+def compile_condition(cond: Condition, vocab: FactVocabulary, predicates: list[Predicate]) -> Node:
+    """Turn a validated Condition into the compiled tree; list tests are appended to `predicates`."""
+    if cond.all is not None:
+        return All(tuple(compile_condition(c, vocab, predicates) for c in cond.all))
+    if cond.any is not None:
+        return AnyOf(tuple(compile_condition(c, vocab, predicates) for c in cond.any))
+    if cond.not_ is not None:
+        return Not(compile_condition(cond.not_, vocab, predicates))
+    assert cond.fact is not None
+    op = cond.op()
+    if op is None:
+        return Compare(cond.fact, "eq", True)
+    name, operand = op
+    if name == "documented":
+        return Documented(cond.fact)
+    if name in LIST_OPS:
+        pred = Predicate(f"p{len(predicates)}", name, cond.fact, operand)
+        predicates.append(pred)
+        return pred
+    spec = vocab[cond.fact]
+    if name == "in":
+        return Compare(cond.fact, "in", tuple(_scalar(coerce_value(spec, v)) for v in operand))
+    return Compare(cond.fact, _OP_NAMES[name], _scalar(coerce_value(spec, operand)))
+
+
+def _scalar(value: Any) -> Any:
+    """Dates compare as ordinals, so every evaluator sees plain numbers."""
+    return value.toordinal() if hasattr(value, "toordinal") else value
+
+
+def facts_of(node: Node) -> list[str]:
+    """Every fact a compiled condition reads, in order of first use."""
+    out: list[str] = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, (All, AnyOf)):
+            for c in n.items:
+                walk(c)
+        elif isinstance(n, Not):
+            walk(n.item)
+        else:
+            names = [n.fact] + ([n.operand] if isinstance(n, Predicate) and n.op == "overlaps" else [])
+            for f in names:
+                if f not in out:
+                    out.append(f)
+
+    walk(node)
+    return out
+
+
+def describe(node: Node) -> str:
+    """A compact human-readable form of a compiled condition, for docs and explanations."""
+    if isinstance(node, All):
+        return "(" + " AND ".join(describe(c) for c in node.items) + ")"
+    if isinstance(node, AnyOf):
+        return "(" + " OR ".join(describe(c) for c in node.items) + ")"
+    if isinstance(node, Not):
+        return "NOT " + describe(node.item)
+    if isinstance(node, Documented):
+        return f"{node.fact} documented"
+    if isinstance(node, Predicate):
+        sym = {"count_lte": "count <=", "count_gte": "count >=", "overlaps": "overlaps"}[node.op]
+        return f"{node.fact} {sym} {node.operand}"
+    if node.op == "eq" and node.value is True:
+        return node.fact
+    if node.op == "eq" and node.value is False:
+        return f"{node.fact} is false"
+    sym = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "in"}[node.op]
+    value = list(node.value) if node.op == "in" else node.value
+    return f"{node.fact} {sym} {value}"

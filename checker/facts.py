@@ -1,0 +1,163 @@
+"""The fact vocabulary (rules/facts.yaml): fact names, types and questions; value checking; spinal levels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InputError
+from .yamlio import line_of, load_yaml
+
+
+class FactType(str, Enum):
+    BOOL = "bool"
+    INTEGER = "integer"
+    NUMBER = "number"
+    ENUM = "enum"
+    LEVELS = "levels"
+    DATE = "date"
+    TEXT = "text"
+
+
+class FactSpec(BaseModel):
+    """One fact a rule or case may use."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    type: FactType
+    source: Literal["request", "clinical", "derived"]
+    scope: Literal["case", "item"] = "item"
+    meaning: str = Field(min_length=5)
+    question: str | None = None
+    values: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "FactSpec":
+        if self.type is FactType.ENUM and not self.values:
+            raise ValueError("an enum fact needs `values`")
+        if self.type is not FactType.ENUM and self.values is not None:
+            raise ValueError("`values` is only for enum facts")
+        if self.source != "derived" and not self.question:
+            raise ValueError("a documented fact needs the `question` a treating office answers")
+        if self.source == "derived" and self.type is not FactType.BOOL:
+            raise ValueError("derived facts are bool")
+        return self
+
+
+class FactVocabulary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    facts: dict[str, FactSpec]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.facts
+
+    def __getitem__(self, name: str) -> FactSpec:
+        return self.facts[name]
+
+    def names(self, source: str | None = None) -> list[str]:
+        return [n for n, s in self.facts.items() if source is None or s.source == source]
+
+
+def load_vocabulary(path: str | Path) -> FactVocabulary:
+    """Load and validate rules/facts.yaml."""
+    data = load_yaml(path)
+    try:
+        vocab = FactVocabulary.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        raise InputError(path, err["msg"], field=".".join(map(str, loc)), line=line_of(data, loc)) from None
+    for name, spec in vocab.facts.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise InputError(path, "fact names are lower_snake_case", field=f"facts.{name}")
+        spec.name = name
+    return vocab
+
+
+# ---- spinal levels -----------------------------------------------------------------------------
+
+_SEGMENTS = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8",
+             "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12",
+             "L1", "L2", "L3", "L4", "L5", "S1", "S2"]
+_LEVEL_RE = re.compile(r"^([CTLS])(\d{1,2})(?:\s*[-/]\s*([CTLS])?(\d{1,2}))?$", re.I)
+
+
+def normalize_level(text: str) -> str:
+    """'L4-5' -> 'L4-L5', 'l5/s1' -> 'L5-S1', 'L5' -> 'L5'. Raise ValueError if it is not a level."""
+    m = _LEVEL_RE.match(text.strip())
+    if not m:
+        raise ValueError(f"{text!r} is not a spinal level (e.g. L5, L4-L5, L5-S1)")
+    region, first, region2, second = m.group(1).upper(), m.group(2), m.group(3), m.group(4)
+    upper = f"{region}{int(first)}"
+    if upper not in _SEGMENTS:
+        raise ValueError(f"{text!r} is not a spinal level")
+    if second is None:
+        return upper
+    lower = f"{(region2 or region).upper()}{int(second)}"
+    if lower not in _SEGMENTS or _SEGMENTS.index(lower) != _SEGMENTS.index(upper) + 1:
+        raise ValueError(f"{text!r} is not a pair of adjacent levels")
+    return f"{upper}-{lower}"
+
+
+def level_parts(level: str) -> set[str]:
+    """The vertebrae/roots a level touches: 'L4-L5' -> {'L4', 'L5'}."""
+    return set(level.split("-"))
+
+
+def levels_overlap(a: list[str], b: list[str]) -> bool:
+    """True when two level lists name a common root or segment."""
+    parts_a = set().union(*(level_parts(x) for x in a)) if a else set()
+    parts_b = set().union(*(level_parts(x) for x in b)) if b else set()
+    return bool(parts_a & parts_b)
+
+
+# ---- values --------------------------------------------------------------------------------------
+
+def coerce_value(spec: FactSpec, value: Any) -> Any:
+    """Check a documented value against its fact type; return it in canonical form or raise ValueError."""
+    t = spec.type
+    if t is FactType.BOOL:
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"expected true or false, got {value!r}")
+    if t is FactType.INTEGER:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        raise ValueError(f"expected a whole number >= 0, got {value!r}")
+    if t is FactType.NUMBER:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ValueError(f"expected a number, got {value!r}")
+    if t is FactType.ENUM:
+        if isinstance(value, str) and value in (spec.values or []):
+            return value
+        raise ValueError(f"expected one of {', '.join(spec.values or [])}, got {value!r}")
+    if t is FactType.LEVELS:
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(x, str) for x in items):
+            raise ValueError(f"expected a list of spinal levels, got {value!r}")
+        out: list[str] = []
+        for x in items:
+            lvl = normalize_level(x)
+            if lvl not in out:
+                out.append(lvl)
+        return out
+    if t is FactType.DATE:
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise ValueError(f"expected text, got {value!r}")

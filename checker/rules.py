@@ -1,0 +1,324 @@
+"""Rule files (rules/mtus, rules/odg, rules/other): pydantic models, loading, lint and compilation.
+
+One file = one guideline topic with a stable id (e.g. MTUS-CP-ESI); each criterion has a stable code
+(e.g. ESI-001), a plain-words paraphrase, a citation and a declarative condition over facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from .conditions import Condition, Node, Predicate, compile_condition, facts_of
+from .errors import InputError, InputErrors
+from .facts import FactVocabulary, load_vocabulary
+from .treatments import TreatmentVocabulary, load_treatments
+from .yamlio import line_of, load_yaml
+
+GUIDELINES = ("MTUS", "ODG", "OTHER")
+PRECEDENCE = {g: i for i, g in enumerate(GUIDELINES)}  # California evidence hierarchy: MTUS first
+
+
+class Citation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    guideline: Literal["MTUS", "ODG", "OTHER"]
+    document: str = Field(min_length=3)
+    edition: str = Field(min_length=4)
+    section: str = Field(min_length=3)
+    page: str | None = None
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _page(self) -> "Citation":
+        if self.guideline == "MTUS" and not self.page:
+            raise ValueError("an MTUS citation needs a page (the printed guideline has pages)")
+        return self
+
+    def short(self) -> str:
+        page = f", p.{self.page}" if self.page and "-" not in self.page else (f", pp.{self.page}" if self.page else "")
+        return f"{self.guideline} {self.document} ({self.edition}), {self.section}{page}"
+
+
+class Criterion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[A-Z]{2,6}-\d{3}$")
+    title: str = Field(min_length=5)
+    text: str = Field(min_length=10, description="the criterion in plain words, paraphrased")
+    citation: Citation
+    role: Literal["required", "exclusion", "advisory"] = "required"
+    applies_when: Condition | None = None
+    condition: Condition
+    to_meet: str = Field(min_length=10, description="what documentation or request would satisfy it")
+    confirmed: bool = True
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _unconfirmed_needs_note(self) -> "Criterion":
+        if not self.confirmed and not self.notes:
+            raise ValueError("an unconfirmed criterion needs `notes` saying what could not be confirmed")
+        return self
+
+
+class DerivedFact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    condition: Condition
+    citation: Citation | None = None
+    notes: str | None = None
+
+
+class Effective(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+
+    def contains(self, day: dt.date) -> bool:
+        return self.from_ <= day and (self.to is None or day <= self.to)
+
+
+class RuleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^(MTUS|ODG|OTHER)-[A-Z0-9]+(-[A-Z0-9]+)*$")
+    title: str
+    guideline: Literal["MTUS", "ODG", "OTHER"]
+    document: str
+    edition: str
+    effective: Effective
+    treatments: list[str] = Field(min_length=1)
+    status: Literal["recommended", "conditional", "not_recommended"]
+    status_citation: Citation
+    summary: str = Field(min_length=10)
+    notes: str | None = None
+    derived: dict[str, DerivedFact] = {}
+    criteria: list[Criterion] = Field(min_length=1)
+
+    @field_validator("treatments")
+    @classmethod
+    def _known_treatments(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        tv: TreatmentVocabulary | None = (info.context or {}).get("treatments")
+        if tv is not None:
+            for code in value:
+                if code not in tv.treatments:
+                    raise ValueError(f"unknown treatment code {code!r} (not in rules/treatments.yaml)")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "RuleFile":
+        if not self.id.startswith(self.guideline + "-"):
+            raise ValueError(f"id {self.id!r} must start with its guideline {self.guideline!r}")
+        codes = [c.code for c in self.criteria]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"duplicate criterion code(s) {', '.join(dupes)}")
+        return self
+
+
+# ---- compiled rules -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """What an evaluator runs: derived facts in dependency order, then one check per key.
+
+    Check keys: "applies:CODE" (applicability of a criterion) and "criterion:CODE".
+    """
+
+    id: str
+    derived: tuple[tuple[str, Node], ...]
+    checks: tuple[tuple[str, Node], ...]
+    predicates: tuple[Predicate, ...]
+    inputs: tuple[str, ...]  # documented facts the rule reads
+
+
+@dataclass
+class Rule:
+    """A loaded rule file with its compiled form."""
+
+    spec: RuleFile
+    path: Path
+    compiled: CompiledRule
+    criterion_facts: dict[str, list[str]] = field(default_factory=dict)  # code -> facts it reads
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass
+class Catalog:
+    root: Path
+    vocabulary: FactVocabulary
+    treatments: TreatmentVocabulary
+    rules: dict[str, Rule]
+    derived: dict[str, tuple[DerivedFact, str]]  # name -> (definition, rule id that defines it)
+    digest: str
+
+    def criterion(self, code: str) -> tuple[Rule, Criterion] | None:
+        for rule in self.rules.values():
+            for crit in rule.spec.criteria:
+                if crit.code == code:
+                    return rule, crit
+        return None
+
+    def rules_for(self, treatment: str) -> list[Rule]:
+        """Rules that claim a treatment, MTUS first (California's evidence hierarchy)."""
+        found = [r for r in self.rules.values() if treatment in r.spec.treatments]
+        return sorted(found, key=lambda r: (PRECEDENCE[r.spec.guideline], -r.spec.effective.from_.toordinal()))
+
+    def select(self, treatment: str, day: dt.date | None) -> tuple[Rule | None, str]:
+        """The rule that decides a treatment on a date, and a note on how it was chosen.
+
+        The highest guideline in the hierarchy that addresses the treatment decides (MTUS before ODG);
+        among its editions, the one in force on `day`; with no date, its latest edition.
+        """
+        candidates = self.rules_for(treatment)
+        if not candidates:
+            return None, f"no rule addresses treatment {treatment}"
+        for guideline in GUIDELINES:
+            editions = [r for r in candidates if r.spec.guideline == guideline]
+            if not editions:
+                continue
+            if day is None:
+                return editions[0], f"{guideline} addresses {treatment}; request date unknown, latest edition used"
+            in_force = [r for r in editions if r.spec.effective.contains(day)]
+            if in_force:
+                return in_force[0], f"{guideline} addresses {treatment}; edition in force on {day.isoformat()}"
+        return None, f"no rule for {treatment} is in force on {day.isoformat() if day else 'an unknown date'}"
+
+
+def _pydantic_errors(path: Path, data, exc: ValidationError) -> list[InputError]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field {loc[-1]!r} (typo?)"
+        out.append(InputError(path, msg, field=".".join(map(str, loc)) or None, line=line_of(data, loc)))
+    return out
+
+
+def rule_files(root: Path) -> list[Path]:
+    return sorted(p for sub in ("mtus", "odg", "other") for p in (root / sub).rglob("*.yaml")
+                  if not p.name.endswith(".fixtures.yaml"))
+
+
+def load_catalog(root: str | Path = "rules") -> Catalog:
+    """Load and validate every file under `root`; raise InputErrors listing every problem found."""
+    root = Path(root)
+    errors: list[InputError] = []
+    vocab = load_vocabulary(root / "facts.yaml")
+    treatments = load_treatments(root / "treatments.yaml")
+    specs: list[tuple[RuleFile, Path]] = []
+    for path in rule_files(root):
+        try:
+            data = load_yaml(path)
+            spec = RuleFile.model_validate(data, context={"vocabulary": vocab, "treatments": treatments})
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        except ValidationError as exc:
+            errors.extend(_pydantic_errors(path, data, exc))
+            continue
+        specs.append((spec, path))
+
+    seen_ids: dict[str, Path] = {}
+    seen_codes: dict[str, Path] = {}
+    derived: dict[str, tuple[DerivedFact, str]] = {}
+    for spec, path in specs:
+        if spec.id in seen_ids:
+            errors.append(InputError(path, f"rule id {spec.id} already used in {seen_ids[spec.id]}", field="id"))
+        seen_ids[spec.id] = path
+        for i, crit in enumerate(spec.criteria):
+            if crit.code in seen_codes and seen_codes[crit.code] != path:
+                errors.append(InputError(path, f"criterion code {crit.code} already used in {seen_codes[crit.code]}",
+                                         field=f"criteria.{i}.code"))
+            seen_codes[crit.code] = path
+        for name, definition in spec.derived.items():
+            if name not in vocab or vocab[name].source != "derived":
+                errors.append(InputError(path, f"{name!r} is not declared as a derived fact in facts.yaml",
+                                         field=f"derived.{name}"))
+            elif name in derived:
+                errors.append(InputError(path, f"derived fact {name!r} is already defined by {derived[name][1]}",
+                                         field=f"derived.{name}"))
+            else:
+                derived[name] = (definition, spec.id)
+    for name in vocab.names("derived"):
+        if name not in derived:
+            errors.append(InputError(root / "facts.yaml", f"derived fact {name!r} is defined by no rule file",
+                                     field=f"facts.{name}"))
+
+    rules: dict[str, Rule] = {}
+    for spec, path in specs:
+        try:
+            rules[spec.id] = _compile(spec, path, vocab, derived)
+        except InputError as exc:
+            errors.append(exc)
+    if errors:
+        raise InputErrors(errors)
+    return Catalog(root, vocab, treatments, rules, derived, _digest(root))
+
+
+def _digest(root: Path) -> str:
+    """A hash of every rule-set file, for the receipt on each result."""
+    h = hashlib.sha256()
+    for p in [root / "facts.yaml", root / "treatments.yaml", *rule_files(root)]:
+        h.update(str(p.relative_to(root)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _compile(spec: RuleFile, path: Path, vocab: FactVocabulary,
+             derived: dict[str, tuple[DerivedFact, str]]) -> Rule:
+    predicates: list[Predicate] = []
+    checks: list[tuple[str, Node]] = []
+    criterion_facts: dict[str, list[str]] = {}
+    for crit in spec.criteria:
+        if crit.applies_when is not None:
+            checks.append((f"applies:{crit.code}", compile_condition(crit.applies_when, vocab, predicates)))
+        node = compile_condition(crit.condition, vocab, predicates)
+        checks.append((f"criterion:{crit.code}", node))
+        criterion_facts[crit.code] = facts_of(node)
+
+    # derived facts the rule needs, transitively, in dependency order
+    order: list[tuple[str, Node]] = []
+    state: dict[str, str] = {}
+
+    def need(name: str, trail: tuple[str, ...]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            raise InputError(path, f"derived facts form a cycle: {' -> '.join(trail + (name,))}")
+        if name not in derived:
+            raise InputError(path, f"derived fact {name!r} has no definition")
+        state[name] = "visiting"
+        node = compile_condition(derived[name][0].condition, vocab, predicates)
+        for f in facts_of(node):
+            if vocab[f].source == "derived":
+                need(f, trail + (name,))
+        state[name] = "done"
+        order.append((name, node))
+
+    for _, node in checks:
+        for f in facts_of(node):
+            if vocab[f].source == "derived":
+                need(f, ())
+    inputs: list[str] = []
+    for _, node in order + checks:
+        for f in facts_of(node):
+            if vocab[f].source != "derived" and f not in inputs:
+                inputs.append(f)
+    compiled = CompiledRule(spec.id, tuple(order), tuple(checks), tuple(predicates), tuple(inputs))
+    return Rule(spec, path, compiled, criterion_facts)
+
+
+def is_rule_id(text: str) -> bool:
+    return re.fullmatch(r"(MTUS|ODG|OTHER)-[A-Z0-9-]+", text) is not None

@@ -1,0 +1,210 @@
+"""The treatment vocabulary (rules/treatments.yaml) and request normalization: text -> code + attributes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InputError
+from .facts import normalize_level
+from .yamlio import line_of, load_yaml
+
+
+class Region(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    words: list[str]
+    level_prefixes: list[str] = []
+
+
+class Procedure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    synonyms: list[str] = Field(min_length=1)
+    implies: dict[str, Any] = {}  # request attributes the phrase implies (SNRB -> transforaminal)
+
+
+class Treatment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    family: str
+    procedure: str
+    region: str | None = None  # None: matched whatever region the text names
+
+
+class AttributeLexicon(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    side: dict[str, list[str]]
+    numbers: dict[str, int]
+    count_patterns: list[str]
+
+
+class TreatmentVocabulary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    regions: dict[str, Region]
+    procedures: dict[str, Procedure]
+    treatments: dict[str, Treatment]
+    attributes: AttributeLexicon
+
+    @model_validator(mode="after")
+    def _links(self) -> "TreatmentVocabulary":
+        for code, t in self.treatments.items():
+            if t.procedure not in self.procedures:
+                raise ValueError(f"treatment {code}: unknown procedure {t.procedure!r}")
+            if t.region is not None and t.region not in self.regions:
+                raise ValueError(f"treatment {code}: unknown region {t.region!r}")
+        for proc in self.procedures:
+            regionless = [c for c, t in self.treatments.items() if t.procedure == proc and t.region is None]
+            if len(regionless) > 1:
+                raise ValueError(f"procedure {proc}: more than one region-free treatment ({', '.join(regionless)})")
+        for pattern in self.attributes.count_patterns:
+            re.compile(pattern)
+        return self
+
+
+def load_treatments(path: str | Path) -> TreatmentVocabulary:
+    data = load_yaml(path)
+    try:
+        return TreatmentVocabulary.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        raise InputError(path, msg, field=".".join(map(str, loc)) or None, line=line_of(data, loc)) from None
+    except re.error as exc:
+        raise InputError(path, f"bad count pattern: {exc}", field="attributes.count_patterns") from None
+
+
+# ---- normalization ------------------------------------------------------------------------------
+
+@dataclass
+class NormalizedRequest:
+    """What a request text says: treatment code (or why none) and attributes in fact names."""
+
+    text: str
+    code: str | None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    matched: str | None = None  # the synonym that matched
+    reason: str | None = None  # why there is no code
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _phrase_at(tokens: list[str], phrase: list[str]) -> int:
+    """Number of tokens the phrase covers if it occurs in tokens ('*' = a gap of up to 3 words), else 0."""
+    def match(i: int, j: int) -> int:
+        if j == len(phrase):
+            return i
+        if phrase[j] == "*":
+            for skip in range(0, 4):
+                end = match(i + skip, j + 1) if i + skip <= len(tokens) else -1
+                if end >= 0:
+                    return end
+            return -1
+        if i < len(tokens) and tokens[i] == phrase[j]:
+            return match(i + 1, j + 1)
+        return -1
+
+    best = 0
+    for start in range(len(tokens)):
+        end = match(start, 0)
+        if end >= 0:
+            best = max(best, end - start)
+    return best
+
+
+_LEVEL_TEXT = re.compile(r"\b([CTLS])\s?(\d{1,2})(?:\s*[-/]\s*([CTLS])?\s?(\d{1,2}))?\b", re.I)
+
+
+def find_levels(text: str) -> list[str]:
+    """Spinal levels named in a text, canonical and in order ('L2-3' -> 'L2-L3', 'L2, L3' -> L2, L3)."""
+    out: list[str] = []
+    for m in _LEVEL_TEXT.finditer(text):
+        raw = m.group(0).replace(" ", "")
+        try:
+            level = normalize_level(raw)
+        except ValueError:
+            try:
+                level = normalize_level(f"{m.group(1)}{m.group(2)}")
+            except ValueError:
+                continue
+        if level not in out:
+            out.append(level)
+    return out
+
+
+def normalize_request(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
+    """Map a request as written to a treatment code and its attributes; never force a wrong code."""
+    tokens = _tokens(text)
+    hits: list[tuple[int, str, str]] = []  # (tokens covered, procedure, synonym)
+    for name, proc in vocab.procedures.items():
+        for syn in proc.synonyms:
+            covered = _phrase_at(tokens, _tokens(syn) if syn != "*" else ["*"])
+            if covered:
+                hits.append((covered, name, syn))
+    attributes = _attributes(text, tokens, vocab)
+    if not hits:
+        return NormalizedRequest(text, None, attributes, reason="no known treatment named in the request")
+    hits.sort(key=lambda h: -h[0])
+    best = [h for h in hits if h[0] == hits[0][0]]
+    procs = sorted({h[1] for h in best})
+    if len(procs) > 1:
+        return NormalizedRequest(text, None, attributes,
+                                 reason=f"ambiguous: the request matches {', '.join(procs)}")
+    _, proc_name, syn = best[0]
+    attributes = {**vocab.procedures[proc_name].implies, **attributes}
+    regions = _regions(tokens, attributes.get("requested_levels", []), vocab)
+    candidates = {c: t for c, t in vocab.treatments.items() if t.procedure == proc_name}
+    by_region = [c for c, t in candidates.items() if t.region in regions]
+    if len(by_region) == 1:
+        return NormalizedRequest(text, by_region[0], attributes, matched=syn)
+    regionless = [c for c, t in candidates.items() if t.region is None]
+    if regionless:
+        return NormalizedRequest(text, regionless[0], attributes, matched=syn)
+    if not regions:
+        reason = f"{proc_name}: the request names no body region"
+    else:
+        reason = f"{proc_name}: no treatment code for region {', '.join(sorted(regions))}"
+    return NormalizedRequest(text, None, attributes, matched=syn, reason=reason)
+
+
+def _regions(tokens: list[str], levels: list[str], vocab: TreatmentVocabulary) -> set[str]:
+    found = set()
+    for name, region in vocab.regions.items():
+        if any(_phrase_at(tokens, _tokens(w)) for w in region.words):
+            found.add(name)
+        if any(lvl[0] in region.level_prefixes for lvl in levels):
+            found.add(name)
+    return found
+
+
+def _attributes(text: str, tokens: list[str], vocab: TreatmentVocabulary) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    levels = find_levels(text)
+    if levels:
+        attrs["requested_levels"] = levels
+    sides = [side for side, words in vocab.attributes.side.items()
+             if any(_phrase_at(tokens, _tokens(w)) for w in words)]
+    if "bilateral" in sides or {"left", "right"} <= set(sides):
+        attrs["requested_side"] = "bilateral"
+    elif len(sides) == 1:
+        attrs["requested_side"] = sides[0]
+    lowered = text.lower()
+    for pattern in vocab.attributes.count_patterns:
+        m = re.search(pattern, lowered)
+        if m:
+            raw = m.group("n")
+            count = int(raw) if raw.isdigit() else vocab.attributes.numbers.get(raw)
+            if count:
+                attrs["requested_count"] = count
+                break
+    return attrs
