@@ -162,6 +162,8 @@ def normalize_request(text: str, vocab: TreatmentVocabulary) -> NormalizedReques
                                  reason=f"ambiguous: the request matches {', '.join(procs)}")
     _, proc_name, syn = best[0]
     attributes = {**vocab.procedures[proc_name].implies, **attributes}
+    if "requested_count" not in attributes and _singular(tokens, _tokens(syn)):
+        attributes["requested_count"] = 1  # "a ... block", with no count and no plural: one
     regions = _regions(tokens, attributes.get("requested_levels", []), vocab)
     candidates = {c: t for c, t in vocab.treatments.items() if t.procedure == proc_name}
     by_region = [c for c, t in candidates.items() if t.region in regions]
@@ -175,6 +177,12 @@ def normalize_request(text: str, vocab: TreatmentVocabulary) -> NormalizedReques
     else:
         reason = f"{proc_name}: no treatment code for region {', '.join(sorted(regions))}"
     return NormalizedRequest(text, None, attributes, matched=syn, reason=reason)
+
+
+def _singular(tokens: list[str], phrase: list[str]) -> bool:
+    """The matched phrase ends in a singular noun and no plural of it appears in the request."""
+    head = phrase[-1]
+    return not head.endswith("s") and (head + "s") not in tokens and (head + "es") not in tokens
 
 
 def _regions(tokens: list[str], levels: list[str], vocab: TreatmentVocabulary) -> set[str]:

@@ -1,0 +1,175 @@
+"""Evaluation: pick the deciding rule for each requested item, run an evaluator, explain the result.
+
+The evaluator only answers true / false / not documented per check; everything a person reads (the
+verdict per criterion, the facts it consulted with their evidence, the decision, the deciding guideline
+and the receipt) is built here, the same way whichever evaluator ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from . import __version__
+from .cases import Case, FactEntry, Item
+from .conditions import facts_of
+from .engine import Evaluator, Outcome, prepare
+from .rules import Catalog, Criterion, Rule
+from .treatments import normalize_request
+
+Verdict = Literal["met", "not_met", "not_documented"]
+_VERDICT = {True: "met", False: "not_met", None: "not_documented"}
+
+
+@dataclass
+class FactUse:
+    """A fact a criterion consulted: its value (None = not documented), origin and evidence."""
+
+    name: str
+    value: Any
+    origin: str  # request | case | item | derived
+    evidence: dict[str, str] | None = None
+    inputs: list["FactUse"] = field(default_factory=list)  # for derived facts: what they were derived from
+
+
+@dataclass
+class CriterionResult:
+    code: str
+    title: str
+    text: str
+    role: str
+    citation: str
+    verdict: Verdict
+    blocking: bool
+    facts: list[FactUse]
+    to_meet: str
+    confirmed: bool
+    notes: str | None = None
+
+
+@dataclass
+class ItemResult:
+    case: str
+    index: int  # 1-based, in letter order
+    request: str
+    treatment: str | None
+    attributes: dict[str, Any]
+    rule: str | None
+    guideline: str | None
+    edition: str | None
+    status: str | None
+    selection: str
+    criteria: list[CriterionResult]
+    not_applicable: list[dict[str, str]]
+    decision: Literal["certify", "non-certify"] | None
+    predicted: Literal["overturned", "upheld"] | None
+    actual: Literal["overturned", "upheld"] | None
+    agree: bool | None
+    reasons: list[str]
+    status_citation: str | None
+    receipt: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["item"] = data["request"]
+        return data
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class Checker:
+    """Evaluates case items against a catalog with one evaluator."""
+
+    def __init__(self, catalog: Catalog, evaluator: Evaluator):
+        self.catalog = catalog
+        self.evaluator = evaluator
+
+    def check_case(self, case: Case) -> list[ItemResult]:
+        return [self.check_item(case, i, item) for i, item in enumerate(case.items, start=1)]
+
+    def check_item(self, case: Case, index: int, item: Item) -> ItemResult:
+        normalized = normalize_request(item.request, self.catalog.treatments)
+        treatment = item.treatment or normalized.code
+        attributes: dict[str, FactEntry] = {k: FactEntry(value=v) for k, v in normalized.attributes.items()}
+        attributes.update(item.attributes)  # what the case file states overrides what the text implies
+        base = dict(case=case.case, index=index, request=item.request, treatment=treatment,
+                    attributes={k: _jsonable(v.value) for k, v in attributes.items()},
+                    actual=item.outcome)
+        if treatment is None:
+            return self._no_prediction(base, f"unknown treatment: {normalized.reason}")
+        rule, selection = self.catalog.select(treatment, case.request_date())
+        if rule is None:
+            return self._no_prediction(base, selection)
+
+        facts: dict[str, tuple[FactEntry, str]] = {}
+        for name, entry in case.facts.items():
+            facts[name] = (entry, "case")
+        for name, entry in item.facts.items():
+            facts[name] = (entry, "item")
+        for name, entry in attributes.items():
+            facts[name] = (entry, "request")
+        values = {name: entry.value for name, (entry, _) in facts.items()}
+        outcome = self.evaluator.evaluate(rule.compiled, prepare(rule.compiled, values))
+        return self._explain(base, rule, selection, facts, outcome)
+
+    def _no_prediction(self, base: dict[str, Any], why: str) -> ItemResult:
+        return ItemResult(**base, rule=None, guideline=None, edition=None, status=None, selection=why,
+                          criteria=[], not_applicable=[], decision=None, predicted=None, agree=None,
+                          reasons=[], status_citation=None, receipt=self._receipt([]))
+
+    def _receipt(self, rules: list[str]) -> dict[str, Any]:
+        return {"imrcheck": __version__, "ruleset": self.catalog.digest, "rules": rules,
+                "engine": self.evaluator.name}
+
+    def _fact_use(self, name: str, rule: Rule, facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> FactUse:
+        if self.catalog.vocabulary[name].source == "derived":
+            node = dict(rule.compiled.derived)[name]
+            inputs = [self._fact_use(f, rule, facts, outcome) for f in facts_of(node)]
+            return FactUse(name, outcome.get("derived:" + name), "derived", None, inputs)
+        if name not in facts:
+            return FactUse(name, None, "not documented")
+        entry, origin = facts[name]
+        evidence = entry.evidence.model_dump() if entry.evidence else None
+        return FactUse(name, _jsonable(entry.value), origin, evidence)
+
+    def _explain(self, base: dict[str, Any], rule: Rule, selection: str,
+                 facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> ItemResult:
+        spec = rule.spec
+        criteria: list[CriterionResult] = []
+        not_applicable: list[dict[str, str]] = []
+        for crit in spec.criteria:
+            applies = outcome.get(f"applies:{crit.code}", True) if crit.applies_when is not None else True
+            if applies is not True:
+                why = "condition not documented" if applies is None else "condition is false"
+                not_applicable.append({"code": crit.code, "title": crit.title, "why": why})
+                continue
+            verdict = _VERDICT[outcome[f"criterion:{crit.code}"]]
+            criteria.append(self._criterion(crit, verdict, rule, facts, outcome))
+        reasons = [c.code for c in criteria if c.blocking]
+        if spec.status == "not_recommended":
+            decision = "non-certify"
+            reasons.insert(0, "STATUS")
+        else:
+            decision = "non-certify" if reasons else "certify"
+        predicted = "overturned" if decision == "certify" else "upheld"
+        actual = base["actual"]
+        return ItemResult(**base, rule=spec.id, guideline=spec.guideline, edition=spec.edition,
+                          status=spec.status, selection=selection, criteria=criteria,
+                          not_applicable=not_applicable, decision=decision, predicted=predicted,
+                          agree=None if actual is None else predicted == actual, reasons=reasons,
+                          status_citation=spec.status_citation.short(), receipt=self._receipt([spec.id]))
+
+    def _criterion(self, crit: Criterion, verdict: Verdict, rule: Rule,
+                   facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> CriterionResult:
+        if crit.role == "required":
+            blocking = verdict != "met"
+        elif crit.role == "exclusion":
+            blocking = verdict == "not_met"
+        else:
+            blocking = False
+        used = [self._fact_use(f, rule, facts, outcome) for f in rule.criterion_facts[crit.code]]
+        return CriterionResult(crit.code, crit.title, " ".join(crit.text.split()), crit.role,
+                               crit.citation.short(), verdict, blocking, used, " ".join(crit.to_meet.split()),
+                               crit.confirmed, " ".join(crit.notes.split()) if crit.notes else None)
