@@ -68,6 +68,7 @@ class ItemResult:
     reasons: list[str]
     status_citation: str | None
     receipt: dict[str, Any]
+    derived: dict[str, bool | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -110,6 +111,17 @@ class Checker:
             facts[name] = (entry, "item")
         for name, entry in attributes.items():
             facts[name] = (entry, "request")
+        return self._run(base, rule, selection, facts)
+
+    def check_facts(self, rule: Rule, values: dict[str, Any], label: str = "fixture") -> ItemResult:
+        """Evaluate one rule directly on fact values (rule fixtures, benchmarks), skipping rule selection."""
+        facts = {name: (FactEntry(value=v), "given") for name, v in values.items() if v is not None}
+        base = dict(case=label, index=1, request=rule.spec.title, treatment=None,
+                    attributes={}, actual=None)
+        return self._run(base, rule, "rule given", facts)
+
+    def _run(self, base: dict[str, Any], rule: Rule, selection: str,
+             facts: dict[str, tuple[FactEntry, str]]) -> ItemResult:
         values = {name: entry.value for name, (entry, _) in facts.items()}
         outcome = self.evaluator.evaluate(rule.compiled, prepare(rule.compiled, values))
         return self._explain(base, rule, selection, facts, outcome)
@@ -159,7 +171,8 @@ class Checker:
                           status=spec.status, selection=selection, criteria=criteria,
                           not_applicable=not_applicable, decision=decision, predicted=predicted,
                           agree=None if actual is None else predicted == actual, reasons=reasons,
-                          status_citation=spec.status_citation.short(), receipt=self._receipt([spec.id]))
+                          status_citation=spec.status_citation.short(), receipt=self._receipt([spec.id]),
+                          derived={k.removeprefix("derived:"): v for k, v in outcome.items() if k.startswith("derived:")})
 
     def _criterion(self, crit: Criterion, verdict: Verdict, rule: Rule,
                    facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> CriterionResult:

@@ -1,0 +1,277 @@
+"""The imrcheck command line: check, explain, audit, rule, lint.
+
+Exit codes: 0 success, 1 findings (a command that checks something found something), 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .cases import Case, load_case
+from .comparison import summarize
+from .engine import Evaluator, ReferenceEvaluator
+from .errors import InputError, InputErrors
+from .evaluation import Checker, ItemResult
+from .report import (audit_lines, check_lines, criterion_detail_lines, explain_lines, rule_catalog_lines,
+                     rule_lines, to_json)
+from .rules import Catalog, load_catalog
+
+CASE_SUFFIXES = (".yaml", ".yml")
+
+
+def default_rules_dir() -> Path:
+    env = os.environ.get("IMRCHECK_RULES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def make_evaluator(name: str) -> Evaluator:
+    if name == "reference":
+        return ReferenceEvaluator()
+    from .engine_durable import DurableEvaluator
+    return DurableEvaluator()
+
+
+class Context:
+    def __init__(self, rules: Path, engine: str):
+        self.rules_dir = rules
+        self.engine_name = engine
+        self._catalog: Catalog | None = None
+
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            try:
+                self._catalog = load_catalog(self.rules_dir)
+            except InputError as exc:
+                fail([exc])
+            except InputErrors as exc:
+                fail(exc.errors)
+        return self._catalog
+
+    def checker(self) -> Checker:
+        try:
+            evaluator = make_evaluator(self.engine_name)
+        except ImportError as exc:
+            raise click.ClickException(f"cannot load the {self.engine_name} engine: {exc}") from None
+        return Checker(self.catalog(), evaluator)
+
+
+def fail(errors: list[InputError]) -> None:
+    for e in errors:
+        click.echo(f"error: {e.one_line()}", err=True)
+    sys.exit(2)
+
+
+def load_one_case(ctx: Context, path: str) -> Case:
+    catalog = ctx.catalog()
+    try:
+        return load_case(path, catalog.vocabulary, catalog.treatments)
+    except InputError as exc:
+        fail([exc])
+        raise  # unreachable
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--rules", type=click.Path(path_type=Path), default=None,
+              help="Rules folder (default: $IMRCHECK_RULES or the bundled rules/).")
+@click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
+              help="durable = durable_rules engine; reference = plain-Python evaluator of the same rules.")
+@click.version_option(package_name="imrcheck")
+@click.pass_context
+def main(click_ctx: click.Context, rules: Path | None, engine: str) -> None:
+    """Check workers' comp treatment requests against MTUS/ODG criteria and explain the decision."""
+    click_ctx.obj = Context(rules or default_rules_dir(), engine)
+
+
+@main.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@FORMAT
+@click.pass_obj
+def check(ctx: Context, case: str, fmt: str) -> None:
+    """One line per item: treatment, decision, predicted vs actual, first unmet criterion.
+
+    Exit 0 when every item is predicted certifiable, 1 when any is not (or has no prediction)."""
+    loaded = load_one_case(ctx, case)
+    results = ctx.checker().check_case(loaded)
+    if fmt == "json":
+        click.echo(to_json({"case": loaded.case, "items": [r.to_dict() for r in results]}))
+    else:
+        click.echo("\n".join(check_lines(loaded.case, case, results)))
+    sys.exit(0 if all(r.decision == "certify" for r in results) else 1)
+
+
+@main.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option("--item", "item_no", type=int, default=None, help="Item number (1-based); default: every item.")
+@FORMAT
+@click.pass_obj
+def explain(ctx: Context, case: str, item_no: int | None, fmt: str) -> None:
+    """Every criterion of an item: verdict, citation, facts with evidence, what would change the outcome."""
+    loaded = load_one_case(ctx, case)
+    if item_no is not None and not 1 <= item_no <= len(loaded.items):
+        click.echo(f"error: {case}: --item {item_no}: the case has items 1 to {len(loaded.items)}", err=True)
+        sys.exit(2)
+    checker = ctx.checker()
+    indexes = [item_no] if item_no else range(1, len(loaded.items) + 1)
+    results = [checker.check_item(loaded, i, loaded.items[i - 1]) for i in indexes]
+    if fmt == "json":
+        payload = [r.to_dict() for r in results]
+        click.echo(to_json(payload[0] if item_no else payload))
+    else:
+        click.echo("\n\n".join("\n".join(explain_lines(r, ctx.catalog())) for r in results))
+
+
+def collect_inputs(paths: tuple[str, ...]) -> tuple[list[Path], list[dict[str, str]], list[dict[str, str]]]:
+    """Case files named or found in folders (recursively); missing paths become errors, other files skips."""
+    files: list[Path] = []
+    errors: list[dict[str, str]] = []
+    skipped: list[dict[str, str]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(x for x in p.rglob("*") if x.is_file())
+            cases = [x for x in found if x.suffix in CASE_SUFFIXES]
+            skipped += [{"input": str(x), "reason": "not a case file (.yaml)"} for x in found
+                        if x.suffix not in CASE_SUFFIXES and not x.name.startswith(".")]
+            if not cases:
+                errors.append({"input": raw, "reason": "folder holds no case files (.yaml)"})
+            files += cases
+        elif p.is_file():
+            if p.suffix in CASE_SUFFIXES:
+                files.append(p)
+            else:
+                errors.append({"input": raw, "reason": f"unsupported input type {p.suffix or '(none)'}: expected a case file (.yaml)"})
+        else:
+            errors.append({"input": raw, "reason": "no such file or folder"})
+    return files, errors, skipped
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True)
+@click.pass_obj
+def audit(ctx: Context, paths: tuple[str, ...], fmt: str) -> None:
+    """Predicted vs actual outcome for every item of the cases and folders given, with a confusion matrix.
+
+    Exit 0 when all items agree, 1 when any disagrees or has no prediction, 2 when an input failed."""
+    catalog = ctx.catalog()
+    checker = ctx.checker()
+    files, errors, skipped = collect_inputs(paths)
+    results: list[ItemResult] = []
+    jsonl = fmt == "jsonl"
+    for path in files:
+        try:
+            case = load_case(path, catalog.vocabulary, catalog.treatments)
+            case_results = checker.check_case(case)
+        except InputError as exc:
+            errors.append({"input": str(path), "reason": exc.one_line()})
+            if jsonl:
+                click.echo(json.dumps({"type": "error", **errors[-1]}))
+            continue
+        results += case_results
+        if jsonl:
+            for r in case_results:
+                click.echo(json.dumps({"type": "item", **_item_json(r)}, default=str))
+    inputs = len(files) + sum(1 for e in errors if e["input"] not in {str(f) for f in files})
+    summary = summarize(results, inputs=inputs + len(skipped), failed=len(errors), skipped=len(skipped))
+    if fmt == "json":
+        click.echo(to_json({"summary": summary, "items": [_item_json(r) for r in results],
+                            "errors": errors, "skipped": skipped}))
+    elif jsonl:
+        for e in skipped:
+            click.echo(json.dumps({"type": "skipped", **e}))
+        click.echo(json.dumps({"type": "summary", **summary}))
+    else:
+        click.echo("\n".join(audit_lines(summary, results, errors, skipped)))
+    if errors:
+        sys.exit(2)
+    sys.exit(0 if all(r.agree for r in results) else 1)
+
+
+def _item_json(r: ItemResult) -> dict[str, Any]:
+    d = r.to_dict()
+    return {"case": d["case"], "item": d["request"], "index": d["index"], "treatment": d["treatment"],
+            "rule": d["rule"], "guideline": d["guideline"], "decision": d["decision"],
+            "predicted": d["predicted"], "actual": d["actual"], "agree": d["agree"], "reasons": d["reasons"],
+            "criteria": [{"code": c["code"], "verdict": c["verdict"], "blocking": c["blocking"],
+                          "citation": c["citation"]} for c in d["criteria"]],
+            "receipt": d["receipt"]}
+
+
+@main.command()
+@click.argument("code", required=False)
+@FORMAT
+@click.pass_obj
+def rule(ctx: Context, code: str | None, fmt: str) -> None:
+    """The rule catalog, or one rule (MTUS-CP-ESI) or criterion (ESI-001) in full."""
+    catalog = ctx.catalog()
+    if code is None:
+        if fmt == "json":
+            click.echo(to_json([r.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+                                for r in catalog.rules.values()]))
+        else:
+            click.echo("\n".join(rule_catalog_lines(catalog)))
+        return
+    key = code.upper()
+    if key in catalog.rules:
+        r = catalog.rules[key]
+        click.echo(to_json(r.spec.model_dump(mode="json", by_alias=True, exclude_none=True)) if fmt == "json"
+                   else "\n".join(rule_lines(r, catalog.vocabulary)))
+        return
+    found = catalog.criterion(key)
+    if found is None:
+        click.echo(f"error: no rule or criterion {code!r} (see `imrcheck rule` for the catalog)", err=True)
+        sys.exit(2)
+    r, crit = found
+    if fmt == "json":
+        click.echo(to_json({"rule": r.id, **crit.model_dump(mode="json", by_alias=True, exclude_none=True)}))
+    else:
+        click.echo("\n".join(criterion_detail_lines(r, crit, catalog.vocabulary)))
+
+
+@main.command()
+@click.argument("cases", nargs=-1)
+@FORMAT
+@click.pass_obj
+def lint(ctx: Context, cases: tuple[str, ...], fmt: str) -> None:
+    """Validate every rule file (and any case files given); report every problem, not only the first.
+
+    Exit 0 when clean, 1 when problems were found."""
+    problems: list[InputError] = []
+    catalog = None
+    try:
+        catalog = load_catalog(ctx.rules_dir)
+    except InputError as exc:
+        problems.append(exc)
+    except InputErrors as exc:
+        problems.extend(exc.errors)
+    if cases and catalog is None:
+        problems.append(InputError(None, "case files not checked: the rules did not load"))
+    elif cases:
+        files, errors, _ = collect_inputs(cases)
+        problems += [InputError(e["input"], e["reason"]) for e in errors]
+        for path in files:
+            try:
+                load_case(path, catalog.vocabulary, catalog.treatments)
+            except InputError as exc:
+                problems.append(exc)
+    if fmt == "json":
+        click.echo(to_json({"problems": [{"file": p.path, "line": p.line, "field": p.field, "message": p.message}
+                                         for p in problems]}))
+    else:
+        for p in problems:
+            click.echo(p.one_line())
+        n_rules = len(catalog.rules) if catalog else 0
+        click.echo(f"{len(problems)} problem(s); {n_rules} rule file(s) loaded"
+                   + (f", {len(cases)} case input(s) checked" if cases else ""))
+    sys.exit(1 if problems else 0)

@@ -1,0 +1,244 @@
+"""Rendering results for people (text that fits 80 columns) and for programs (JSON)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any, Iterable
+
+from .evaluation import CriterionResult, FactUse, ItemResult
+from .conditions import describe, facts_of
+from .facts import FactVocabulary
+from .rules import Catalog, Criterion, Rule
+
+WIDTH = 80
+_LABEL = {"met": "met", "not_met": "NOT MET", "not_documented": "NOT DOCUMENTED"}
+
+
+def wrap(text: str, indent: int = 0, first: str | None = None) -> list[str]:
+    pad = " " * indent
+    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=first if first is not None else pad,
+                         subsequent_indent=pad) or [first or pad]
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def outcome_word(value: str | None) -> str:
+    return value.capitalize() if value else "-"
+
+
+def fact_value(value: Any) -> str:
+    if value is None:
+        return "not documented"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def first_reason(r: ItemResult) -> str:
+    if r.decision is None:
+        return r.selection
+    for c in r.criteria:
+        if c.blocking:
+            return f"{c.code} {_LABEL[c.verdict].lower()}: {c.title}"
+    if "STATUS" in r.reasons:
+        return f"not recommended ({r.status_citation})"
+    return "all criteria met"
+
+
+def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
+    """One line per item: treatment, decision, predicted vs actual, the first unmet criterion."""
+    lines = [f"{case}  ({path})"]
+    for r in results:
+        mark = {True: "agree", False: "DISAGREE", None: ""}[r.agree]
+        head = (f"  {r.index:>2} {clip(r.treatment or 'UNKNOWN', 22):<22} {r.decision or 'no prediction':<13} "
+                f"pred {outcome_word(r.predicted):<10} actual {outcome_word(r.actual):<10} {mark}")
+        lines.append(head.rstrip())
+        lines.append("     " + clip(first_reason(r), WIDTH - 5))
+    return lines
+
+
+def _fact_lines(f: FactUse, indent: int) -> list[str]:
+    pad = " " * indent
+    origin = f" ({f.origin})" if f.origin not in ("not documented",) else ""
+    lines = [clip(f"{pad}{f.name} = {fact_value(f.value)}{origin}", WIDTH)]
+    if f.evidence:
+        quote = f'"{f.evidence["quote"]}" [{f.evidence["source"]}]'
+        lines += wrap(quote, indent + 4)
+    for sub in f.inputs:
+        lines += _fact_lines(sub, indent + 4)
+    return lines
+
+
+def _criterion_lines(c: CriterionResult) -> list[str]:
+    role = "" if c.role == "required" else f" ({c.role})"
+    lines = wrap(f"{c.code} {c.title}{role}", 6, first=f"  [{_LABEL[c.verdict]}] ")
+    lines += wrap(c.citation, 6)
+    if not c.confirmed:
+        lines += wrap(f"unconfirmed: {c.notes}", 6)
+    for f in c.facts:
+        lines += _fact_lines(f, 6)
+    if c.verdict != "met":
+        lines += wrap(f"to meet: {c.to_meet}", 6)
+    return lines
+
+
+def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
+    """Every criterion: verdict, citation, facts with values and evidence, and what would change it."""
+    lines = wrap(f"{r.case}, item {r.index}: {r.request}")
+    name = catalog.treatments.treatments[r.treatment].name if r.treatment in catalog.treatments.treatments else None
+    lines += wrap(f"{r.treatment or 'unknown'}" + (f" ({name})" if name else ""), 11, first="Treatment  ")
+    if r.attributes:
+        attrs = "; ".join(f"{k}={fact_value(v)}" for k, v in r.attributes.items())
+        lines += wrap(attrs, 11, first="Request    ")
+    if r.rule is None:
+        lines += wrap(f"no prediction: {r.selection}", 11, first="Decision   ")
+        return lines
+    rule = catalog.rules[r.rule]
+    lines += wrap(f"{r.rule} {rule.spec.title} [{r.guideline}, {rule.spec.document}, {r.edition}]", 11,
+                  first="Rule       ")
+    lines += wrap(r.selection, 11)
+    lines += wrap(f"{r.status.replace('_', ' ')}: {r.status_citation}", 11, first="Status     ")
+    actual = f"actual {outcome_word(r.actual)}" + ({True: ", agrees", False: ", DISAGREES"}.get(r.agree, ""))
+    lines += wrap(f"{r.decision.upper()} -> IMR prediction {outcome_word(r.predicted)} ({actual})", 11,
+                  first="Decision   ")
+    if r.decision == "non-certify":
+        because = []
+        if "STATUS" in r.reasons:
+            because.append(f"the guideline does not recommend this treatment ({r.status_citation})")
+        for c in r.criteria:
+            if c.blocking:
+                because.append(f"{c.code} {_LABEL[c.verdict].lower()}: {c.title} ({c.citation})")
+        lines += wrap("; ".join(because), 11, first="Because    ")
+    lines += ["", "Criteria"]
+    for c in r.criteria:
+        lines += _criterion_lines(c)
+    if r.not_applicable:
+        lines += ["", "Not applicable"]
+        for na in r.not_applicable:
+            lines += wrap(f"{na['code']} {na['title']} ({na['why']})", 6, first="  ")
+    lines += ["", "What would change the decision"]
+    lines += change_lines(r)
+    receipt = r.receipt
+    lines += ["", *wrap(f"imrcheck {receipt['imrcheck']}, rule set {receipt['ruleset']}, engine {receipt['engine']}, "
+                        f"rules used: {', '.join(receipt['rules'])}", 9, first="Receipt  ")]
+    return lines
+
+
+def change_lines(r: ItemResult) -> list[str]:
+    if r.decision == "certify":
+        lines = ["  Certifiable as documented. It would not be if any of these changed:"]
+        for c in r.criteria:
+            if c.role == "required":
+                lines += wrap(f"{c.code} {c.title}", 6, first="  - ")
+        return lines
+    lines = []
+    if "STATUS" in r.reasons:
+        lines += wrap("The guideline does not recommend this treatment; documentation alone will not make it "
+                      "certifiable (only evidence that rebuts the MTUS presumption could).", 4, first="  - ")
+    for c in r.criteria:
+        if c.blocking:
+            lines += wrap(f"{c.code}: {c.to_meet}", 4, first="  - ")
+    return lines
+
+
+def audit_lines(summary: dict[str, Any], results: Iterable[ItemResult], errors: list[dict[str, str]],
+                skipped: list[dict[str, str]]) -> list[str]:
+    lines = [f"{'case':<12} {'#':>2} {'treatment':<24} {'predicted':<11} {'actual':<11} agree"]
+    for r in results:
+        mark = {True: "yes", False: "NO", None: "-"}[r.agree]
+        lines.append(f"{clip(r.case, 12):<12} {r.index:>2} {clip(r.treatment or 'UNKNOWN', 24):<24} "
+                     f"{outcome_word(r.predicted):<11} {outcome_word(r.actual):<11} {mark}")
+    s = summary
+    lines += ["", f"inputs {s['inputs']} (read {s['inputs_read']}, failed {s['inputs_failed']}, "
+                  f"skipped {s['inputs_skipped']}); items {s['items']}, predicted {s['items_predicted']}, "
+                  f"compared {s['items_compared']}"]
+    if s["items_compared"]:
+        ba = s["balanced_accuracy"]
+        lines.append(f"agreement {s['agree']}/{s['items_compared']} ({s['agreement']:.0%}); "
+                     f"balanced accuracy {'-' if ba is None else f'{ba:.2f}'}")
+    c = s["confusion"]
+    lines += ["", "actual \\ predicted   Upheld  Overturned  none"]
+    for actual in ("upheld", "overturned", "unknown"):
+        row = c[actual]
+        lines.append(f"{actual.capitalize():<20} {row['upheld']:>6}  {row['overturned']:>10}  {row['none']:>4}")
+    for e in errors:
+        lines += wrap(f"error: {e['input']}: {e['reason']}")
+    for e in skipped:
+        lines += wrap(f"skipped: {e['input']}: {e['reason']}")
+    return lines
+
+
+def rule_catalog_lines(catalog: Catalog) -> list[str]:
+    lines = []
+    for rule in sorted(catalog.rules.values(), key=lambda r: r.id):
+        s = rule.spec
+        lines += wrap(f"{s.id}  {s.title} [{s.guideline} {s.edition}; {s.status.replace('_', ' ')}]")
+        lines += wrap(f"treatments: {', '.join(s.treatments)}", 4)
+        for c in s.criteria:
+            lines.append(clip(f"    {c.code}  {c.title}", WIDTH))
+    return lines
+
+
+def rule_lines(rule: Rule, vocab: FactVocabulary) -> list[str]:
+    s = rule.spec
+    lines = wrap(f"{s.id}: {s.title}")
+    lines += wrap(f"{s.guideline}, {s.document}, {s.edition}; in force {s.effective.from_}"
+                  f" to {s.effective.to or 'now'}", 2)
+    lines += wrap(f"status: {s.status.replace('_', ' ')} ({s.status_citation.short()})", 2)
+    lines += wrap(f"treatments: {', '.join(s.treatments)}", 2)
+    lines += ["", *wrap(s.summary, 2)]
+    if s.notes:
+        lines += ["", *wrap(f"notes: {s.notes}", 2)]
+    for c in s.criteria:
+        lines += ["", *criterion_detail_lines(rule, c, vocab)]
+    return lines
+
+
+def criterion_detail_lines(rule: Rule, c: Criterion, vocab: FactVocabulary) -> list[str]:
+    node = dict(rule.compiled.checks)[f"criterion:{c.code}"]
+    lines = wrap(f"{c.code}  {c.title}  ({rule.id}, {c.role})")
+    lines += wrap(c.text, 2)
+    lines += wrap(f"citation: {c.citation.short()}", 2)
+    if c.applies_when is not None:
+        lines += wrap(f"applies when: {describe(dict(rule.compiled.checks)[f'applies:{c.code}'])}", 2)
+    lines += wrap(f"condition: {describe(node)}", 2)
+    for name, dnode in rule.compiled.derived:
+        if name in rule.criterion_facts[c.code]:
+            lines += wrap(f"where {name} = {describe(dnode)}", 4)
+    lines += wrap(f"to meet: {c.to_meet}", 2)
+    questions = [(f, vocab[f].question) for f in _documented_inputs(rule, c.code, vocab)]
+    if questions:
+        lines.append("  questions for the treating office:")
+        for name, question in questions:
+            lines += wrap(f"{name}: {question}", 6, first="    - ")
+    if not c.confirmed or c.notes:
+        lines += wrap(f"{'unconfirmed' if not c.confirmed else 'notes'}: {c.notes}", 2)
+    return lines
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, default=str)
+
+
+def _documented_inputs(rule: Rule, code: str, vocab: FactVocabulary) -> list[str]:
+    """The documented facts behind a criterion, following derived facts to their inputs."""
+    derived = dict(rule.compiled.derived)
+    out: list[str] = []
+
+    def walk(name: str) -> None:
+        if vocab[name].source == "derived":
+            for f in facts_of(derived[name]):
+                walk(f)
+        elif name not in out:
+            out.append(name)
+
+    for f in rule.criterion_facts[code]:
+        walk(f)
+    return out

@@ -1,0 +1,151 @@
+"""Rule fixtures: test cases beside each rule file (facts in, expected verdicts and decision out).
+
+`<rule>.fixtures.yaml` sits next to `<rule>.yaml`. Together the fixtures of a rule must show every
+criterion met, not met and not documented (an applicability-gated criterion may also be not applicable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from .conditions import All, AnyOf, Documented, Node, Not
+from .errors import InputError
+from .evaluation import Checker
+from .facts import coerce_value
+from .rules import Catalog
+from .yamlio import line_of, load_yaml
+
+Expected = Literal["met", "not_met", "not_documented", "not_applicable"]
+VERDICTS = ("met", "not_met", "not_documented")
+
+
+class Expectation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["certify", "non-certify"]
+    criteria: dict[str, Expected] = {}
+    derived: dict[str, bool | None] = {}
+
+
+class Fixture(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=3)
+    facts: dict[str, Any] = {}
+    expect: Expectation
+
+    @field_validator("facts")
+    @classmethod
+    def _facts(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        vocab = (info.context or {}).get("vocabulary")
+        out = {}
+        for name, raw in value.items():
+            if vocab is not None:
+                if name not in vocab:
+                    raise ValueError(f"unknown fact {name!r} (not in rules/facts.yaml)")
+                if vocab[name].source == "derived":
+                    raise ValueError(f"{name!r} is derived: give the facts it is derived from")
+                if raw is not None:
+                    try:
+                        raw = coerce_value(vocab[name], raw)
+                    except ValueError as exc:
+                        raise ValueError(f"{name}: {exc}") from None
+            out[name] = raw
+        return out
+
+
+class FixtureFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str
+    fixtures: list[Fixture] = Field(min_length=1)
+
+
+@dataclass
+class FixtureResult:
+    rule: str
+    name: str
+    path: str
+    passed: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def can_be_undocumented(node: Node) -> bool:
+    """False for conditions built only from `documented` tests, which are always true or false."""
+    if isinstance(node, (All, AnyOf)):
+        return any(can_be_undocumented(c) for c in node.items)
+    if isinstance(node, Not):
+        return can_be_undocumented(node.item)
+    return not isinstance(node, Documented)
+
+
+def fixture_path(rule_path: Path) -> Path:
+    return rule_path.with_name(rule_path.stem + ".fixtures.yaml")
+
+
+def load_fixture_file(path: Path, catalog: Catalog) -> FixtureFile:
+    data = load_yaml(path)
+    try:
+        ff = FixtureFile.model_validate(data, context={"vocabulary": catalog.vocabulary})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        raise InputError(path, err["msg"].removeprefix("Value error, "), field=".".join(map(str, loc)),
+                         line=line_of(data, loc)) from None
+    if ff.rule not in catalog.rules:
+        raise InputError(path, f"unknown rule {ff.rule!r}", field="rule")
+    codes = {c.code for c in catalog.rules[ff.rule].spec.criteria}
+    for i, fx in enumerate(ff.fixtures):
+        for code in fx.expect.criteria:
+            if code not in codes:
+                raise InputError(path, f"{code} is not a criterion of {ff.rule}",
+                                 field=f"fixtures.{i}.expect.criteria.{code}")
+    return ff
+
+
+def run_fixtures(catalog: Catalog, checker: Checker) -> tuple[list[FixtureResult], list[str]]:
+    """Run every fixture file; return the results and the coverage gaps (and missing fixture files)."""
+    results: list[FixtureResult] = []
+    gaps: list[str] = []
+    for rule in sorted(catalog.rules.values(), key=lambda r: r.id):
+        path = fixture_path(rule.path)
+        if not path.exists():
+            gaps.append(f"{rule.id}: no fixture file {path}")
+            continue
+        try:
+            ff = load_fixture_file(path, catalog)
+        except InputError as exc:
+            results.append(FixtureResult(rule.id, "(file)", str(path), False, [exc.one_line()]))
+            continue
+        if ff.rule != rule.id:
+            results.append(FixtureResult(rule.id, "(file)", str(path), False,
+                                         [f"fixture file names rule {ff.rule}, expected {rule.id}"]))
+            continue
+        seen: dict[str, set[str]] = {c.code: set() for c in rule.spec.criteria}
+        for fx in ff.fixtures:
+            result = checker.check_facts(rule, fx.facts, label=fx.name)
+            verdicts = {c.code: c.verdict for c in result.criteria}
+            verdicts.update({na["code"]: "not_applicable" for na in result.not_applicable})
+            for code, v in verdicts.items():
+                seen[code].add(v)
+            problems = []
+            if result.decision != fx.expect.decision:
+                problems.append(f"decision: expected {fx.expect.decision}, got {result.decision}")
+            for code, want in fx.expect.criteria.items():
+                if verdicts.get(code) != want:
+                    problems.append(f"{code}: expected {want}, got {verdicts.get(code)}")
+            for name, want in fx.expect.derived.items():
+                if result.derived.get(name, "absent") != want:
+                    problems.append(f"derived {name}: expected {want}, got {result.derived.get(name, 'absent')}")
+            results.append(FixtureResult(rule.id, fx.name, str(path), not problems, problems))
+        checks = dict(rule.compiled.checks)
+        for code, got in seen.items():
+            possible = VERDICTS if can_be_undocumented(checks[f"criterion:{code}"]) else VERDICTS[:2]
+            missing = [v for v in possible if v not in got]
+            if missing:
+                gaps.append(f"{rule.id} {code}: no fixture shows it {', '.join(missing)}")
+    return results, gaps
