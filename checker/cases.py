@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from .errors import InputError
 from .facts import FactVocabulary, coerce_value
 from .treatments import TreatmentVocabulary
-from .yamlio import line_of, load_yaml
+from .yamlio import line_of, load_yaml, refine_loc
 
 Outcome = Literal["upheld", "overturned"]
 
@@ -146,8 +146,8 @@ def load_case(path: str | Path, vocabulary: FactVocabulary, treatments: Treatmen
         return Case.model_validate(data, context={"vocabulary": vocabulary, "treatments": treatments})
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = tuple(err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
+        loc = refine_loc(data, tuple(err["loc"]), msg)
         if err["type"] == "extra_forbidden":
             msg = f"unknown field {loc[-1]!r} (typo?)"
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""

@@ -20,7 +20,7 @@ from .errors import InputError, InputErrors
 from .evaluation import Checker, ItemResult
 from .report import (audit_lines, check_lines, criterion_detail_lines, explain_lines, rule_catalog_lines,
                      rule_lines, to_json)
-from .rules import Catalog, load_catalog
+from .rules import Catalog, load_catalog, rule_files
 
 CASE_SUFFIXES = (".yaml", ".yml")
 
@@ -271,7 +271,31 @@ def lint(ctx: Context, cases: tuple[str, ...], fmt: str) -> None:
     else:
         for p in problems:
             click.echo(p.one_line())
-        n_rules = len(catalog.rules) if catalog else 0
-        click.echo(f"{len(problems)} problem(s); {n_rules} rule file(s) loaded"
+        click.echo(f"{len(problems)} problem(s) in {len(rule_files(ctx.rules_dir))} rule file(s)"
                    + (f", {len(cases)} case input(s) checked" if cases else ""))
     sys.exit(1 if problems else 0)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
+@click.pass_obj
+def verify(ctx: Context, fmt: str) -> None:
+    """Run every rule's fixtures (the test cases beside each rule file) and check their coverage.
+
+    Exit 0 when every fixture passes and every criterion is shown met, not met and not documented."""
+    from .verify import run_fixtures, junit_xml
+    results, gaps = run_fixtures(ctx.catalog(), ctx.checker())
+    if fmt == "json":
+        click.echo(to_json({"fixtures": [r.__dict__ for r in results], "coverage_gaps": gaps}))
+    elif fmt == "junit":
+        click.echo(junit_xml(results, gaps))
+    else:
+        for r in results:
+            click.echo(f"{'pass' if r.passed else 'FAIL'}  {r.rule}  {r.name}")
+            for p in r.problems:
+                click.echo(f"        {p}")
+        for g in gaps:
+            click.echo(f"gap   {g}")
+        failed = sum(not r.passed for r in results)
+        click.echo(f"{len(results) - failed} passed, {failed} failed; {len(gaps)} coverage gap(s)")
+    sys.exit(1 if gaps or any(not r.passed for r in results) else 0)

@@ -54,11 +54,11 @@ def first_reason(r: ItemResult) -> str:
 
 def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
     """One line per item: treatment, decision, predicted vs actual, the first unmet criterion."""
-    lines = [f"{case}  ({path})"]
+    lines = [clip(f"{case}  ({path})", WIDTH), "  #  treatment              decision    predicted  vs actual"]
     for r in results:
         mark = {True: "agree", False: "DISAGREE", None: ""}[r.agree]
-        head = (f"  {r.index:>2} {clip(r.treatment or 'UNKNOWN', 22):<22} {r.decision or 'no prediction':<13} "
-                f"pred {outcome_word(r.predicted):<10} actual {outcome_word(r.actual):<10} {mark}")
+        head = (f"  {r.index:>2} {clip(r.treatment or 'UNKNOWN', 22):<22} {r.decision or 'none':<11} "
+                f"{outcome_word(r.predicted):<10} vs {outcome_word(r.actual):<10} {mark}")
         lines.append(head.rstrip())
         lines.append("     " + clip(first_reason(r), WIDTH - 5))
     return lines
@@ -76,6 +76,17 @@ def _fact_lines(f: FactUse, indent: int) -> list[str]:
     return lines
 
 
+def _undocumented(facts: list[FactUse]) -> list[str]:
+    """The documented-fact leaves under a criterion that are missing from the record."""
+    out: list[str] = []
+    for f in facts:
+        if f.inputs:
+            out += [n for n in _undocumented(f.inputs) if n not in out]
+        elif f.value is None and f.name not in out:
+            out.append(f.name)
+    return out
+
+
 def _criterion_lines(c: CriterionResult) -> list[str]:
     role = "" if c.role == "required" else f" ({c.role})"
     lines = wrap(f"{c.code} {c.title}{role}", 6, first=f"  [{_LABEL[c.verdict]}] ")
@@ -84,6 +95,9 @@ def _criterion_lines(c: CriterionResult) -> list[str]:
         lines += wrap(f"unconfirmed: {c.notes}", 6)
     for f in c.facts:
         lines += _fact_lines(f, 6)
+    missing = _undocumented(c.facts)
+    if c.verdict == "not_documented" and missing:
+        lines += wrap(f"not documented: {', '.join(missing)}", 6)
     if c.verdict != "met":
         lines += wrap(f"to meet: {c.to_meet}", 6)
     return lines

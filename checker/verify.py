@@ -149,3 +149,19 @@ def run_fixtures(catalog: Catalog, checker: Checker) -> tuple[list[FixtureResult
             if missing:
                 gaps.append(f"{rule.id} {code}: no fixture shows it {', '.join(missing)}")
     return results, gaps
+
+
+def junit_xml(results: list[FixtureResult], gaps: list[str]) -> str:
+    """JUnit XML for CI dashboards: one testcase per fixture, one failing testcase per coverage gap."""
+    from xml.etree import ElementTree as ET
+
+    suite = ET.Element("testsuite", name="imrcheck-rule-fixtures", tests=str(len(results) + len(gaps)),
+                       failures=str(sum(not r.passed for r in results) + len(gaps)))
+    for r in results:
+        case = ET.SubElement(suite, "testcase", classname=r.rule, name=r.name, file=r.path)
+        if not r.passed:
+            ET.SubElement(case, "failure", message="; ".join(r.problems)).text = "\n".join(r.problems)
+    for g in gaps:
+        case = ET.SubElement(suite, "testcase", classname="coverage", name=g)
+        ET.SubElement(case, "failure", message=g).text = g
+    return ET.tostring(suite, encoding="unicode")

@@ -83,3 +83,18 @@ def line_of(data: Any, path: tuple) -> int | None:
         else:
             break
     return line
+
+
+def refine_loc(data: Any, loc: tuple, message: str) -> tuple:
+    """Point an error raised for a whole mapping at the key it names ('unknown fact 'x'' -> loc + ('x',))."""
+    node = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return loc
+    if isinstance(node, dict):
+        for key in node:
+            if isinstance(key, str) and (f"'{key}'" in message or message.startswith(f"{key}:")):
+                return loc + (key,)
+    return loc
