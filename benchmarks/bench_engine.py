@@ -31,14 +31,15 @@ from checker.synthetic import random_facts  # noqa: E402
 CHUNK = 10_000
 
 
-def rss_mb() -> float:
-    """Current resident set size (VmRSS)."""
+def rss_mb(field: str = "VmRSS") -> float:
+    """Resident set size now (VmRSS) or its high-water mark (VmHWM), from /proc/self/status."""
     with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) / 1024
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """Peak RSS: getrusage's maxrss (KiB on Linux), or VmHWM when the kernel updated that later."""
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, rss_mb("VmHWM"))
 
 
 def run(durable, reference, items: list) -> dict:

@@ -193,7 +193,7 @@ class DurableEvaluator:
     def __init__(self) -> None:
         self._host: _Host | None = None
         self._programs: dict[str, _Program] = {}
-        self._fired: list[tuple[str, bool]] = []
+        self._fired: list[tuple[str, bool | None]] = []
         self._lock = threading.Lock()
 
     def _action(self, key: str, value: bool | None, derived: str | None) -> Callable[[Any], None]:
@@ -257,14 +257,12 @@ class DurableEvaluator:
                 program = self._programs[rule.id] = self._compile(rule)
             fact = self._fact(program, env)
             self._fired.clear()
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", DeprecationWarning)
+            with warnings.catch_warnings():  # durable_rules' C core calls a deprecated API on 3.12
+                warnings.simplefilter("ignore", DeprecationWarning)
+                try:
                     state = self._host.assert_fact(program.ruleset, fact)
-            finally:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", DeprecationWarning)
-                    self._host.delete_state(program.ruleset, _SID)
+                finally:
+                    self._host.delete_state(program.ruleset, _SID)  # at most 1,024 live states per ruleset
             if isinstance(state, dict) and "exception" in state:
                 raise EngineError(f"{rule.id}: an action failed inside durable_rules: {state['exception']}")
             out = dict(program.template)
@@ -275,7 +273,7 @@ class DurableEvaluator:
                                       f"{[v for k, v in self._fired if k == key]}")
                 seen.add(key)
                 out[key] = value
-        missing = [k for k in program.derived_keys if k not in seen]
+            missing = [k for k in program.derived_keys if k not in seen]
         if missing:
             raise EngineError(f"{rule.id}: derived facts got no outcome: {missing}")
         return out
