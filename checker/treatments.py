@@ -41,6 +41,7 @@ class AttributeLexicon(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     side: dict[str, list[str]]
+    keywords: dict[str, dict[str, list[str]]] = {}
     numbers: dict[str, int]
     count_patterns: list[str]
 
@@ -206,6 +207,10 @@ def _attributes(text: str, tokens: list[str], vocab: TreatmentVocabulary) -> dic
         attrs["requested_side"] = "bilateral"
     elif len(sides) == 1:
         attrs["requested_side"] = sides[0]
+    for fact, values in vocab.attributes.keywords.items():
+        found = [v for v, words in values.items() if any(_phrase_at(tokens, _tokens(w)) for w in words)]
+        if len(found) == 1:  # two territories named at once: leave it undocumented rather than guess
+            attrs[fact] = found[0]
     lowered = text.lower()
     for pattern in vocab.attributes.count_patterns:
         m = re.search(pattern, lowered)
