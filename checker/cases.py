@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from .errors import InputError
 from .facts import FactVocabulary, coerce_value
 from .treatments import TreatmentVocabulary
-from .yamlio import line_of, load_yaml, refine_loc
+from .yamlio import first_validation_error, load_yaml
 
 Outcome = Literal["upheld", "overturned"]
 
@@ -145,10 +145,4 @@ def load_case(path: str | Path, vocabulary: FactVocabulary, treatments: Treatmen
     try:
         return Case.model_validate(data, context={"vocabulary": vocabulary, "treatments": treatments})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
-        loc = refine_loc(data, tuple(err["loc"]), msg)
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r} (typo?)"
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise InputError(path, msg + more, field=".".join(map(str, loc)) or None, line=line_of(data, loc)) from None
+        raise first_validation_error(path, data, exc) from None

@@ -150,7 +150,8 @@ def collect_inputs(paths: tuple[str, ...]) -> tuple[list[Path], list[dict[str, s
             if p.suffix in CASE_SUFFIXES:
                 files.append(p)
             else:
-                errors.append({"input": raw, "reason": f"unsupported input type {p.suffix or '(none)'}: expected a case file (.yaml)"})
+                kind = p.suffix or "(none)"
+                errors.append({"input": raw, "reason": f"unsupported input type {kind}: expected a case file (.yaml)"})
         else:
             errors.append({"input": raw, "reason": "no such file or folder"})
     return files, errors, skipped

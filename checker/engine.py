@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable, Protocol
 
-from .conditions import All, AnyOf, Compare, Documented, Node, Not, Predicate
+from .conditions import All, AnyOf, Documented, Node, Not, Predicate
 from .facts import levels_overlap
 from .rules import CompiledRule
 

@@ -172,7 +172,8 @@ class Checker:
                           not_applicable=not_applicable, decision=decision, predicted=predicted,
                           agree=None if actual is None else predicted == actual, reasons=reasons,
                           status_citation=spec.status_citation.short(), receipt=self._receipt([spec.id]),
-                          derived={k.removeprefix("derived:"): v for k, v in outcome.items() if k.startswith("derived:")})
+                          derived={k.removeprefix("derived:"): v for k, v in outcome.items()
+                                   if k.startswith("derived:")})
 
     def _criterion(self, crit: Criterion, verdict: Verdict, rule: Rule,
                    facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> CriterionResult:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import InputError
-from .yamlio import line_of, load_yaml
+from .yamlio import first_validation_error, load_yaml
 
 
 class FactType(str, Enum):
@@ -71,9 +71,7 @@ def load_vocabulary(path: str | Path) -> FactVocabulary:
     try:
         vocab = FactVocabulary.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        raise InputError(path, err["msg"], field=".".join(map(str, loc)), line=line_of(data, loc)) from None
+        raise first_validation_error(path, data, exc) from None
     for name, spec in vocab.facts.items():
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise InputError(path, "fact names are lower_snake_case", field=f"facts.{name}")

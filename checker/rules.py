@@ -19,7 +19,7 @@ from .conditions import Condition, Node, Predicate, compile_condition, facts_of
 from .errors import InputError, InputErrors
 from .facts import FactVocabulary, load_vocabulary
 from .treatments import TreatmentVocabulary, load_treatments
-from .yamlio import line_of, load_yaml
+from .yamlio import load_yaml, validation_errors
 
 GUIDELINES = ("MTUS", "ODG", "OTHER")
 PRECEDENCE = {g: i for i, g in enumerate(GUIDELINES)}  # California evidence hierarchy: MTUS first
@@ -195,17 +195,6 @@ class Catalog:
         return None, f"no rule for {treatment} is in force on {day.isoformat() if day else 'an unknown date'}"
 
 
-def _pydantic_errors(path: Path, data, exc: ValidationError) -> list[InputError]:
-    out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r} (typo?)"
-        out.append(InputError(path, msg, field=".".join(map(str, loc)) or None, line=line_of(data, loc)))
-    return out
-
-
 def rule_files(root: Path) -> list[Path]:
     return sorted(p for sub in ("mtus", "odg", "other") for p in (root / sub).rglob("*.yaml")
                   if not p.name.endswith(".fixtures.yaml"))
@@ -226,7 +215,7 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
             errors.append(exc)
             continue
         except ValidationError as exc:
-            errors.extend(_pydantic_errors(path, data, exc))
+            errors.extend(validation_errors(path, data, exc))
             continue
         specs.append((spec, path))
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import InputError
 from .facts import normalize_level
-from .yamlio import line_of, load_yaml
+from .yamlio import first_validation_error, load_yaml
 
 
 class Region(BaseModel):
@@ -75,10 +75,7 @@ def load_treatments(path: str | Path) -> TreatmentVocabulary:
     try:
         return TreatmentVocabulary.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        raise InputError(path, msg, field=".".join(map(str, loc)) or None, line=line_of(data, loc)) from None
+        raise first_validation_error(path, data, exc) from None
     except re.error as exc:
         raise InputError(path, f"bad count pattern: {exc}", field="attributes.count_patterns") from None
 

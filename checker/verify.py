@@ -17,7 +17,7 @@ from .errors import InputError
 from .evaluation import Checker
 from .facts import coerce_value
 from .rules import Catalog
-from .yamlio import line_of, load_yaml
+from .yamlio import first_validation_error, load_yaml
 
 Expected = Literal["met", "not_met", "not_documented", "not_applicable"]
 VERDICTS = ("met", "not_met", "not_documented")
@@ -92,10 +92,7 @@ def load_fixture_file(path: Path, catalog: Catalog) -> FixtureFile:
     try:
         ff = FixtureFile.model_validate(data, context={"vocabulary": catalog.vocabulary})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        raise InputError(path, err["msg"].removeprefix("Value error, "), field=".".join(map(str, loc)),
-                         line=line_of(data, loc)) from None
+        raise first_validation_error(path, data, exc) from None
     if ff.rule not in catalog.rules:
         raise InputError(path, f"unknown rule {ff.rule!r}", field="rule")
     codes = {c.code for c in catalog.rules[ff.rule].spec.criteria}

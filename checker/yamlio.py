@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from pydantic import ValidationError
+
 from .errors import InputError
 
 
@@ -98,3 +100,24 @@ def refine_loc(data: Any, loc: tuple, message: str) -> tuple:
             if isinstance(key, str) and (f"'{key}'" in message or message.startswith(f"{key}:")):
                 return loc + (key,)
     return loc
+
+
+def validation_errors(path: str | Path, data: Any, exc: ValidationError) -> list[InputError]:
+    """Every pydantic error as an InputError naming the file, the line and the dotted field."""
+    out = []
+    for err in exc.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        loc = refine_loc(data, tuple(err["loc"]), msg)
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field {loc[-1]!r} (typo?)"
+        out.append(InputError(path, msg, field=".".join(map(str, loc)) or None, line=line_of(data, loc)))
+    return out
+
+
+def first_validation_error(path: str | Path, data: Any, exc: ValidationError) -> InputError:
+    """The first problem, saying how many more there are."""
+    errors = validation_errors(path, data, exc)
+    first = errors[0]
+    if len(errors) > 1:
+        first = InputError(first.path, f"{first.message} (and {len(errors) - 1} more)", first.field, first.line)
+    return first
