@@ -41,26 +41,28 @@ def fact_value(value: Any) -> str:
     return str(value)
 
 
-def first_reason(r: ItemResult) -> str:
+def first_unmet(r: ItemResult) -> str:
+    """The first reason against certification, as short as a table cell allows."""
     if r.decision is None:
-        return r.selection
+        return "no rule"
     for c in r.criteria:
         if c.blocking:
-            return f"{c.code} {_LABEL[c.verdict].lower()}: {c.title}"
-    if "STATUS" in r.reasons:
-        return f"not recommended ({r.status_citation})"
-    return "all criteria met"
+            return f"{c.code} {'not met' if c.verdict == 'not_met' else 'undocumented'}"
+    return "not recommended" if "STATUS" in r.reasons else "-"
 
 
 def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
     """One line per item: treatment, decision, predicted vs actual, the first unmet criterion."""
-    lines = [clip(f"{case}  ({path})", WIDTH), "  #  treatment              decision    predicted  vs actual"]
+    lines = [clip(f"{case}  ({path})", WIDTH),
+             "  # treatment            decision predicted  actual     ok  first unmet"]
     for r in results:
-        mark = {True: "agree", False: "DISAGREE", None: ""}[r.agree]
-        head = (f"  {r.index:>2} {clip(r.treatment or 'UNKNOWN', 22):<22} {r.decision or 'none':<11} "
-                f"{outcome_word(r.predicted):<10} vs {outcome_word(r.actual):<10} {mark}")
-        lines.append(head.rstrip())
-        lines.append("     " + clip(first_reason(r), WIDTH - 5))
+        mark = {True: "yes", False: "NO", None: "-"}[r.agree]
+        decision = {"certify": "certify", "non-certify": "non-cert", None: "none"}[r.decision]
+        lines.append(f"{r.index:>3} {clip(r.treatment or 'UNKNOWN', 20):<20} {decision:<8} "
+                     f"{outcome_word(r.predicted):<10} {outcome_word(r.actual):<10} {mark:<3} {first_unmet(r)}")
+    for r in results:
+        if r.decision is None:
+            lines += wrap(f"item {r.index}: no prediction: {r.selection}", 4, first="  ")
     return lines
 
 

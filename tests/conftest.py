@@ -15,6 +15,16 @@ RULES = ROOT / "rules"
 SEEDS = ROOT / "cases" / "seeds"
 
 
+def pytest_configure(config):
+    """Refuse to test another checkout's code (a stale editable install points elsewhere)."""
+    import checker
+
+    here = Path(checker.__file__).resolve().parent
+    if here != ROOT / "checker":
+        raise pytest.UsageError(f"checker is imported from {here}, not from {ROOT / 'checker'}: reinstall with "
+                                "`pip install -e .` in this checkout")
+
+
 @pytest.fixture(scope="session")
 def catalog():
     return load_catalog(RULES)
