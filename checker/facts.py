@@ -65,18 +65,31 @@ class FactVocabulary(BaseModel):
         return [n for n, s in self.facts.items() if source is None or s.source == source]
 
 
-def load_vocabulary(path: str | Path) -> FactVocabulary:
-    """Load and validate rules/facts.yaml."""
-    data = load_yaml(path)
-    try:
-        vocab = FactVocabulary.model_validate(data)
-    except ValidationError as exc:
-        raise first_validation_error(path, data, exc) from None
-    for name, spec in vocab.facts.items():
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-            raise InputError(path, "fact names are lower_snake_case", field=f"facts.{name}")
-        spec.name = name
-    return vocab
+def vocabulary_files(root: str | Path) -> list[Path]:
+    """rules/facts.yaml, then rules/facts/*.yaml (one file per treatment family)."""
+    root = Path(root)
+    return [root / "facts.yaml", *sorted((root / "facts").glob("*.yaml"))]
+
+
+def load_vocabulary(root: str | Path) -> FactVocabulary:
+    """Load and validate every fact vocabulary file; a name defined twice is an error naming both files."""
+    merged: dict[str, FactSpec] = {}
+    origin: dict[str, Path] = {}
+    for path in vocabulary_files(root):
+        data = load_yaml(path)
+        try:
+            vocab = FactVocabulary.model_validate(data)
+        except ValidationError as exc:
+            raise first_validation_error(path, data, exc) from None
+        for name, spec in vocab.facts.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                raise InputError(path, "fact names are lower_snake_case", field=f"facts.{name}")
+            if name in merged:
+                raise InputError(path, f"fact {name!r} is already defined in {origin[name]}", field=f"facts.{name}")
+            spec.name = name
+            merged[name] = spec
+            origin[name] = path
+    return FactVocabulary(facts=merged)
 
 
 # ---- spinal levels -----------------------------------------------------------------------------

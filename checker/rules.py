@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from .conditions import Condition, Node, Predicate, compile_condition, facts_of
 from .errors import InputError, InputErrors
-from .facts import FactVocabulary, load_vocabulary
-from .treatments import TreatmentVocabulary, load_treatments
+from .facts import FactVocabulary, load_vocabulary, vocabulary_files
+from .treatments import TreatmentVocabulary, load_treatments, treatment_files
 from .yamlio import load_yaml, validation_errors
 
 GUIDELINES = ("MTUS", "ODG", "OTHER")
@@ -33,12 +33,13 @@ class Citation(BaseModel):
     edition: str = Field(min_length=4)
     section: str = Field(min_length=3)
     page: str | None = None
+    page_note: str | None = None
     url: str | None = None
 
     @model_validator(mode="after")
     def _page(self) -> "Citation":
-        if self.guideline == "MTUS" and not self.page:
-            raise ValueError("an MTUS citation needs a page (the printed guideline has pages)")
+        if self.guideline == "MTUS" and not self.page and not self.page_note:
+            raise ValueError("an MTUS citation needs a page, or a page_note saying why it has none")
         return self
 
     def short(self) -> str:
@@ -59,6 +60,18 @@ class Criterion(BaseModel):
     to_meet: str = Field(min_length=10, description="what documentation or request would satisfy it")
     confirmed: bool = True
     notes: str | None = None
+    reviewer_phrases: list[str] = Field(default=[], description="regular expressions for how IMR reviewers "
+                                        "word this criterion as a reason for denial (reason agreement)")
+
+    @field_validator("reviewer_phrases")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+        return value
 
     @model_validator(mode="after")
     def _unconfirmed_needs_note(self) -> "Criterion":
@@ -204,8 +217,8 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     """Load and validate every file under `root`; raise InputErrors listing every problem found."""
     root = Path(root)
     errors: list[InputError] = []
-    vocab = load_vocabulary(root / "facts.yaml")
-    treatments = load_treatments(root / "treatments.yaml")
+    vocab = load_vocabulary(root)
+    treatments = load_treatments(root)
     specs: list[tuple[RuleFile, Path]] = []
     for path in rule_files(root):
         try:
@@ -261,7 +274,7 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
 def _digest(root: Path) -> str:
     """A hash of every rule-set file, for the receipt on each result."""
     h = hashlib.sha256()
-    for p in [root / "facts.yaml", root / "treatments.yaml", *rule_files(root)]:
+    for p in [*vocabulary_files(root), *treatment_files(root), *rule_files(root)]:
         h.update(str(p.relative_to(root)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]

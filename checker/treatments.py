@@ -70,14 +70,50 @@ class TreatmentVocabulary(BaseModel):
         return self
 
 
-def load_treatments(path: str | Path) -> TreatmentVocabulary:
-    data = load_yaml(path)
+class TreatmentFamilyFile(BaseModel):
+    """rules/treatments/<family>.yaml: more procedures and treatment codes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    procedures: dict[str, Procedure] = {}
+    treatments: dict[str, Treatment] = {}
+
+
+def treatment_files(root: str | Path) -> list[Path]:
+    """rules/treatments.yaml, then rules/treatments/*.yaml (one file per treatment family)."""
+    root = Path(root)
+    return [root / "treatments.yaml", *sorted((root / "treatments").glob("*.yaml"))]
+
+
+def load_treatments(root: str | Path) -> TreatmentVocabulary:
+    """Load the treatment vocabulary and every family file; a name defined twice is an error."""
+    main, *families = treatment_files(root)
+    data = load_yaml(main)
+    if not isinstance(data, dict):
+        raise InputError(main, "expected a mapping with regions, procedures, treatments, attributes")
+    origin: dict[tuple[str, str], Path] = {}
+    for section in ("procedures", "treatments"):
+        for name in data.get(section) or {}:
+            origin[(section, name)] = main
+    for path in families:
+        extra = load_yaml(path)
+        try:
+            family = TreatmentFamilyFile.model_validate(extra)
+        except ValidationError as exc:
+            raise first_validation_error(path, extra, exc) from None
+        for section in ("procedures", "treatments"):
+            for name, value in getattr(family, section).items():
+                if (section, name) in origin:
+                    raise InputError(path, f"{section[:-1]} {name!r} is already defined in {origin[(section, name)]}",
+                                     field=f"{section}.{name}")
+                origin[(section, name)] = path
+                data.setdefault(section, {})[name] = value.model_dump()
     try:
         return TreatmentVocabulary.model_validate(data)
     except ValidationError as exc:
-        raise first_validation_error(path, data, exc) from None
+        raise first_validation_error(main, data, exc) from None
     except re.error as exc:
-        raise InputError(path, f"bad count pattern: {exc}", field="attributes.count_patterns") from None
+        raise InputError(main, f"bad count pattern: {exc}", field="attributes.count_patterns") from None
 
 
 # ---- normalization ------------------------------------------------------------------------------
