@@ -259,6 +259,8 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
             errors.append(InputError(root / "facts.yaml", f"derived fact {name!r} is defined by no rule file",
                                      field=f"facts.{name}"))
 
+    errors += _claim_errors(specs, treatments)
+
     rules: dict[str, Rule] = {}
     for spec, path in specs:
         try:
@@ -269,6 +271,26 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     if errors:
         raise InputErrors(errors)
     return Catalog(root, vocab, treatments, rules, derived, _digest(root))
+
+
+def _claim_errors(specs: list[tuple[RuleFile, Path]], treatments: TreatmentVocabulary) -> list[InputError]:
+    """Two rules of one guideline may not claim a treatment over overlapping dates (which would decide?),
+    and every treatment code needs a rule."""
+    errors = []
+    claimed: dict[str, list[tuple[RuleFile, Path]]] = {}
+    for spec, path in specs:
+        for code in spec.treatments:
+            for other, other_path in claimed.get(code, []):
+                a, b = spec.effective, other.effective
+                overlap = a.from_ <= (b.to or dt.date.max) and b.from_ <= (a.to or dt.date.max)
+                if other.guideline == spec.guideline and overlap:
+                    errors.append(InputError(path, f"{spec.id} and {other.id} ({other_path}) both claim {code} "
+                                             f"for {spec.guideline} over overlapping dates", field="treatments"))
+            claimed.setdefault(code, []).append((spec, path))
+    for code in treatments.treatments:
+        if code not in claimed:
+            errors.append(InputError("treatments", f"treatment code {code} has no rule", field=code))
+    return errors
 
 
 def _digest(root: Path) -> str:
