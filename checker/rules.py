@@ -259,7 +259,7 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
             errors.append(InputError(root / "facts.yaml", f"derived fact {name!r} is defined by no rule file",
                                      field=f"facts.{name}"))
 
-    errors += _claim_errors(specs, treatments)
+    errors += _claim_errors(specs, treatments, root, check_unclaimed=not failed)
 
     rules: dict[str, Rule] = {}
     for spec, path in specs:
@@ -273,7 +273,8 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     return Catalog(root, vocab, treatments, rules, derived, _digest(root))
 
 
-def _claim_errors(specs: list[tuple[RuleFile, Path]], treatments: TreatmentVocabulary) -> list[InputError]:
+def _claim_errors(specs: list[tuple[RuleFile, Path]], treatments: TreatmentVocabulary, root: Path,
+                  check_unclaimed: bool) -> list[InputError]:
     """Two rules of one guideline may not claim a treatment over overlapping dates (which would decide?),
     and every treatment code needs a rule."""
     errors = []
@@ -287,9 +288,10 @@ def _claim_errors(specs: list[tuple[RuleFile, Path]], treatments: TreatmentVocab
                     errors.append(InputError(path, f"{spec.id} and {other.id} ({other_path}) both claim {code} "
                                              f"for {spec.guideline} over overlapping dates", field="treatments"))
             claimed.setdefault(code, []).append((spec, path))
-    for code in treatments.treatments:
+    for code in treatments.treatments if check_unclaimed else ():  # a failed rule file may claim it
         if code not in claimed:
-            errors.append(InputError("treatments", f"treatment code {code} has no rule", field=code))
+            errors.append(InputError(root / "treatments.yaml", f"treatment code {code} has no rule",
+                                     field=f"treatments.{code}"))
     return errors
 
 
