@@ -7,8 +7,9 @@ documented fact may carry its evidence: a short quote and where it came from.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -16,6 +17,10 @@ from .errors import InputError
 from .facts import FactVocabulary, coerce_value
 from .treatments import TreatmentVocabulary
 from .yamlio import first_validation_error, load_yaml
+
+if TYPE_CHECKING:
+    from .extract import Extractor
+    from .letters import Letter
 
 Outcome = Literal["upheld", "overturned"]
 
@@ -105,6 +110,9 @@ class Item(BaseModel):
     outcome: Outcome | None = None
     guidelines_cited: GuidelinesCited | None = None
     reviewer_reasons: list[ReviewerReason] = []
+    original_request: str | None = None
+    rationale: str | None = Field(default=None, description="the reviewer's rationale: read for the audit's "
+                                  "reason agreement only, never for the prediction")
 
     _attributes = field_validator("attributes")(_facts_validator(("request",), "a request attribute"))
     _facts = field_validator("facts")(_facts_validator(("clinical",), "an item fact"))
@@ -146,3 +154,69 @@ def load_case(path: str | Path, vocabulary: FactVocabulary, treatments: Treatmen
         return Case.model_validate(data, context={"vocabulary": vocabulary, "treatments": treatments})
     except ValidationError as exc:
         raise first_validation_error(path, data, exc) from None
+
+
+# ---- cases from letters -------------------------------------------------------------------------------
+
+_AGE_SEX = re.compile(r"\b(\d{1,3})[- ](?:year|yr)s?[- ]old,? (male|female|man|woman|gentleman|lady)\b", re.I)
+_SEX = {"male": "male", "man": "male", "gentleman": "male", "female": "female", "woman": "female", "lady": "female"}
+
+
+def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: TreatmentVocabulary,
+                     vocabulary: FactVocabulary) -> Case:
+    """Build a case from a parsed letter: facts come from the clinical case summary and each item's
+    request text only. Outcomes, guideline lines and rationales are carried for comparison and the
+    audit, and never reach the extractor."""
+    from .treatments import normalize_request
+
+    patient: dict[str, Any] = {"date_of_injury": letter.dates.get("injury")}
+    m = _AGE_SEX.search(letter.summary)
+    if m and int(m.group(1)) <= 120:
+        patient.update(age=int(m.group(1)), sex=_SEX[m.group(2).lower()])
+    dates = {"ur_decision": letter.dates.get("ur_denial"), "imr_decision": letter.dates.get("decision")}
+
+    def entries(found: dict, scope: str) -> dict[str, dict[str, Any]]:
+        return {name: {"value": x.value, "evidence": {"quote": x.quote, "source": x.source}}
+                for name, x in found.items() if vocabulary[name].source == "clinical"
+                and (vocabulary[name].scope == scope)}
+
+    case_facts = entries(extractor.extract(letter.summary, "", None), "case")
+    injury, request_day = patient["date_of_injury"], dates["ur_decision"] or dates["imr_decision"]
+    if injury and request_day and request_day >= injury and "weeks_since_injury" in vocabulary:
+        case_facts["weeks_since_injury"] = {
+            "value": round((request_day - injury).days / 7, 1),
+            "evidence": {"quote": f"date of injury {injury.isoformat()}; request decided {request_day.isoformat()}",
+                         "source": "letter dates"}}
+    items = []
+    for it in letter.items:
+        code = normalize_request(it.request, treatments).code
+        items.append({
+            "request": it.request,
+            "facts": entries(extractor.extract(letter.summary, it.request, code), "item"),
+            "ur_decision": "modified" if it.original_request else None,
+            "outcome": it.outcome,
+            "original_request": it.original_request,
+            "guidelines_cited": {"claims_administrator": it.claims_administrator_guideline,
+                                 "imr": it.maximus_guideline, "imr_based_on_mtus": it.based_on_mtus},
+            "rationale": it.rationale,
+        })
+    data = {"case": letter.case_number or Path(letter.path).stem, "letter": str(letter.path),
+            "patient": patient, "dates": dates,
+            "reviewer_specialty": ", ".join(letter.specialty) or None, "facts": case_facts, "items": items}
+    try:
+        return Case.model_validate(data, context={"vocabulary": vocabulary, "treatments": treatments})
+    except ValidationError as exc:
+        raise first_validation_error(letter.path, data, exc) from None
+
+
+def case_to_yaml_data(case: Case) -> dict[str, Any]:
+    """A case as plain data for a YAML case file (what `imrcheck ingest` writes for a person to correct)."""
+    def facts(entries: dict[str, FactEntry]) -> dict[str, Any]:
+        return {name: e.model_dump(mode="json", exclude_none=True) for name, e in entries.items()}
+
+    data = case.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    data["facts"] = facts(case.facts)
+    for item, out in zip(case.items, data["items"]):
+        if item.facts:
+            out["facts"] = facts(item.facts)
+    return data

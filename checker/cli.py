@@ -1,4 +1,4 @@
-"""The imrcheck command line: check, explain, audit, rule, lint.
+"""The imrcheck command line: check, explain, audit, ingest, rule, lint, verify.
 
 Exit codes: 0 success, 1 findings (a command that checks something found something), 2 bad input or usage.
 """
@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from .cases import Case, load_case
-from .comparison import summarize
+from .comparison import reason_agreement, summarize
 from .engine import Evaluator, ReferenceEvaluator
 from .errors import InputError, InputErrors
 from .evaluation import Checker, ItemResult
@@ -23,6 +23,8 @@ from .report import (audit_lines, check_lines, criterion_detail_lines, explain_l
 from .rules import Catalog, load_catalog, rule_files
 
 CASE_SUFFIXES = (".yaml", ".yml")
+LETTER_SUFFIXES = (".txt", ".pdf")
+INPUT_SUFFIXES = CASE_SUFFIXES + LETTER_SUFFIXES
 
 
 def default_rules_dir() -> Path:
@@ -44,6 +46,7 @@ class Context:
         self.rules_dir = rules
         self.engine_name = engine
         self._catalog: Catalog | None = None
+        self._extractor = None
 
     def catalog(self) -> Catalog:
         if self._catalog is None:
@@ -63,6 +66,20 @@ class Context:
         return Checker(self.catalog(), evaluator)
 
 
+    def read(self, path: str | Path) -> Case:
+        """A case file, or an IMR letter (.txt/.pdf) read into a case; InputError when it cannot be read."""
+        catalog = self.catalog()
+        path = Path(path)
+        if path.suffix.lower() in LETTER_SUFFIXES:
+            from .cases import case_from_letter
+            from .letters import read_letter
+            if self._extractor is None:
+                from .extract import Extractor
+                self._extractor = Extractor(self.rules_dir, catalog.vocabulary)
+            return case_from_letter(read_letter(path), self._extractor, catalog.treatments, catalog.vocabulary)
+        return load_case(path, catalog.vocabulary, catalog.treatments)
+
+
 def fail(errors: list[InputError]) -> None:
     for e in errors:
         click.echo(f"error: {e.one_line()}", err=True)
@@ -70,9 +87,8 @@ def fail(errors: list[InputError]) -> None:
 
 
 def load_one_case(ctx: Context, path: str) -> Case:
-    catalog = ctx.catalog()
     try:
-        return load_case(path, catalog.vocabulary, catalog.treatments)
+        return ctx.read(path)
     except InputError as exc:
         fail([exc])
         raise  # unreachable
@@ -132,7 +148,8 @@ def explain(ctx: Context, case: str, item_no: int | None, fmt: str) -> None:
 
 
 def collect_inputs(paths: tuple[str, ...]) -> tuple[list[Path], list[dict[str, str]], list[dict[str, str]]]:
-    """Case files named or found in folders (recursively); missing paths become errors, other files skips."""
+    """Case files and letters named or found in folders (recursively); missing paths become errors,
+    other files in folders are listed as skipped."""
     files: list[Path] = []
     errors: list[dict[str, str]] = []
     skipped: list[dict[str, str]] = []
@@ -140,18 +157,19 @@ def collect_inputs(paths: tuple[str, ...]) -> tuple[list[Path], list[dict[str, s
         p = Path(raw)
         if p.is_dir():
             found = sorted(x for x in p.rglob("*") if x.is_file())
-            cases = [x for x in found if x.suffix in CASE_SUFFIXES]
-            skipped += [{"input": str(x), "reason": "not a case file (.yaml)"} for x in found
-                        if x.suffix not in CASE_SUFFIXES and not x.name.startswith(".")]
-            if not cases:
-                errors.append({"input": raw, "reason": "folder holds no case files (.yaml)"})
-            files += cases
+            readable = [x for x in found if x.suffix.lower() in INPUT_SUFFIXES]
+            skipped += [{"input": str(x), "reason": "not a case file or letter (.yaml, .txt, .pdf)"} for x in found
+                        if x.suffix.lower() not in INPUT_SUFFIXES and not x.name.startswith(".")]
+            if not readable:
+                errors.append({"input": raw, "reason": "folder holds no case files or letters"})
+            files += readable
         elif p.is_file():
-            if p.suffix in CASE_SUFFIXES:
+            if p.suffix.lower() in INPUT_SUFFIXES:
                 files.append(p)
             else:
                 kind = p.suffix or "(none)"
-                errors.append({"input": raw, "reason": f"unsupported input type {kind}: expected a case file (.yaml)"})
+                errors.append({"input": raw, "reason": f"unsupported input type {kind}: expected a case file "
+                                                       "(.yaml) or a letter (.txt, .pdf)"})
         else:
             errors.append({"input": raw, "reason": "no such file or folder"})
     return files, errors, skipped
@@ -170,9 +188,10 @@ def audit(ctx: Context, paths: tuple[str, ...], fmt: str) -> None:
     files, errors, skipped = collect_inputs(paths)
     results: list[ItemResult] = []
     jsonl = fmt == "jsonl"
+    items_json: list[dict[str, Any]] = []
     for path in files:
         try:
-            case = load_case(path, catalog.vocabulary, catalog.treatments)
+            case = ctx.read(path)
             case_results = checker.check_case(case)
         except InputError as exc:
             errors.append({"input": str(path), "reason": exc.one_line()})
@@ -180,14 +199,17 @@ def audit(ctx: Context, paths: tuple[str, ...], fmt: str) -> None:
                 click.echo(json.dumps({"type": "error", **errors[-1]}))
             continue
         results += case_results
-        if jsonl:
-            for r in case_results:
-                click.echo(json.dumps({"type": "item", **_item_json(r)}, default=str))
+        for r, item in zip(case_results, case.items):
+            row = {**_item_json(r), "reason_agreement": reason_agreement(r, item.rationale, catalog)}
+            if jsonl:
+                click.echo(json.dumps({"type": "item", **row}, default=str))
+            else:
+                items_json.append(row)
     inputs = len(files) + sum(1 for e in errors if e["input"] not in {str(f) for f in files})
-    summary = summarize(results, inputs=inputs + len(skipped), failed=len(errors), skipped=len(skipped))
+    summary = summarize(results, inputs=inputs + len(skipped), failed=len(errors), skipped=len(skipped),
+                        catalog=catalog)
     if fmt == "json":
-        click.echo(to_json({"summary": summary, "items": [_item_json(r) for r in results],
-                            "errors": errors, "skipped": skipped}))
+        click.echo(to_json({"summary": summary, "items": items_json, "errors": errors, "skipped": skipped}))
     elif jsonl:
         for e in skipped:
             click.echo(json.dumps({"type": "skipped", **e}))
@@ -207,6 +229,45 @@ def _item_json(r: ItemResult) -> dict[str, Any]:
             "criteria": [{"code": c["code"], "verdict": c["verdict"], "blocking": c["blocking"],
                           "citation": c["citation"]} for c in d["criteria"]],
             "receipt": d["receipt"]}
+
+
+@main.command()
+@click.argument("letters", nargs=-1, required=True)
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the case files (created if missing).")
+@click.pass_obj
+def ingest(ctx: Context, letters: tuple[str, ...], out_dir: Path) -> None:
+    """Read IMR letters (.txt, .pdf, folders) and write one case file each, for a person to correct and re-run.
+
+    Exit 0 when every letter was read, 2 when any failed (the others are still written)."""
+    import yaml
+
+    from .cases import case_to_yaml_data
+    files, errors, skipped = collect_inputs(letters)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for path in files:
+        if path.suffix.lower() not in LETTER_SUFFIXES:
+            skipped.append({"input": str(path), "reason": "already a case file"})
+            continue
+        try:
+            case = ctx.read(path)
+        except InputError as exc:
+            errors.append({"input": str(path), "reason": exc.one_line()})
+            continue
+        target = out_dir / f"{path.stem}.yaml"
+        header = (f"# Read by imrcheck from {path}. Facts were extracted from the clinical case summary and\n"
+                  f"# the request text; correct them by hand and re-run `imrcheck check {target}`.\n")
+        target.write_text(header + yaml.safe_dump(case_to_yaml_data(case), sort_keys=False, allow_unicode=True,
+                                                  width=100))
+        written += 1
+        click.echo(f"wrote {target} ({len(case.items)} item(s))")
+    for e in skipped:
+        click.echo(f"skipped: {e['input']}: {e['reason']}")
+    for e in errors:
+        click.echo(f"error: {e['input']}: {e['reason']}", err=True)
+    click.echo(f"{written} case file(s) written, {len(errors)} failed, {len(skipped)} skipped")
+    sys.exit(2 if errors else 0)
 
 
 @main.command()

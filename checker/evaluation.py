@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from . import __version__
-from .cases import Case, FactEntry, Item
+from .cases import Case, Evidence, FactEntry, Item
 from .conditions import facts_of
 from .engine import Evaluator, Outcome, prepare
 from .rules import Catalog, Criterion, Rule
@@ -88,12 +88,35 @@ class Checker:
         self.evaluator = evaluator
 
     def check_case(self, case: Case) -> list[ItemResult]:
-        return [self.check_item(case, i, item) for i, item in enumerate(case.items, start=1)]
+        """Every item in letter order. Surgeries are decided first: an ancillary item (pre-operative test,
+        assistant surgeon, post-operative care) follows the checker's own decision on the surgery of the
+        same case, unless the case documents `associated_surgery_certified` itself."""
+        surgeries = [i for i, item in enumerate(case.items, start=1) if self._family(item) == "surgery"]
+        results = {i: self.check_item(case, i, case.items[i - 1]) for i in surgeries}
+        extra: dict[str, FactEntry] = {}
+        decided = [results[i] for i in surgeries if results[i].decision is not None]
+        if decided and "associated_surgery_certified" in self.catalog.vocabulary:
+            quote = "; ".join(f"item {r.index} ({r.request}): {r.decision}" for r in decided)
+            extra["associated_surgery_certified"] = FactEntry(
+                value=any(r.decision == "certify" for r in decided),
+                evidence=Evidence(quote=quote, source="imrcheck's decision on the surgery in the same case"))
+        for i, item in enumerate(case.items, start=1):
+            if i not in results:
+                results[i] = self.check_item(case, i, item, extra)
+        return [results[i] for i in sorted(results)]
 
-    def check_item(self, case: Case, index: int, item: Item) -> ItemResult:
+    def _family(self, item: Item) -> str | None:
+        code = item.treatment or normalize_request(item.request, self.catalog.treatments).code
+        treatment = self.catalog.treatments.treatments.get(code) if code else None
+        return treatment.family if treatment else None
+
+    def check_item(self, case: Case, index: int, item: Item,
+                   derived_from_case: dict[str, FactEntry] | None = None) -> ItemResult:
         normalized = normalize_request(item.request, self.catalog.treatments)
         treatment = item.treatment or normalized.code
-        attributes: dict[str, FactEntry] = {k: FactEntry(value=v) for k, v in normalized.attributes.items()}
+        attributes: dict[str, FactEntry] = {
+            k: FactEntry(value=v, evidence=Evidence(quote=item.request, source="request text"))
+            for k, v in normalized.attributes.items()}
         attributes.update(item.attributes)  # what the case file states overrides what the text implies
         base = dict(case=case.case, index=index, request=item.request, treatment=treatment,
                     attributes={k: _jsonable(v.value) for k, v in attributes.items()},
@@ -107,6 +130,8 @@ class Checker:
         facts: dict[str, tuple[FactEntry, str]] = {}
         for name, entry in case.facts.items():
             facts[name] = (entry, "case")
+        for name, entry in (derived_from_case or {}).items():
+            facts[name] = (entry, "case decision")
         for name, entry in item.facts.items():
             facts[name] = (entry, "item")
         for name, entry in attributes.items():

@@ -190,22 +190,31 @@ class Catalog:
     def select(self, treatment: str, day: dt.date | None) -> tuple[Rule | None, str]:
         """The rule that decides a treatment on a date, and a note on how it was chosen.
 
-        The highest guideline in the hierarchy that addresses the treatment decides (MTUS before ODG);
-        among its editions, the one in force on `day`; with no date, its latest edition.
+        The highest guideline in the hierarchy with a rule in force on `day` decides (MTUS before ODG).
+        With no date, `day` is today; if no rule is in force today, the latest edition held decides and
+        the note says so (a case without dates still gets the guideline its letter most likely applied).
         """
         candidates = self.rules_for(treatment)
         if not candidates:
             return None, f"no rule addresses treatment {treatment}"
+        when = day or dt.date.today()
+        skipped = []
         for guideline in GUIDELINES:
             editions = [r for r in candidates if r.spec.guideline == guideline]
-            if not editions:
-                continue
-            if day is None:
-                return editions[0], f"{guideline} addresses {treatment}; request date unknown, latest edition used"
-            in_force = [r for r in editions if r.spec.effective.contains(day)]
+            in_force = [r for r in editions if r.spec.effective.contains(when)]
             if in_force:
-                return in_force[0], f"{guideline} addresses {treatment}; edition in force on {day.isoformat()}"
-        return None, f"no rule for {treatment} is in force on {day.isoformat() if day else 'an unknown date'}"
+                note = f"{guideline} addresses {treatment}; edition in force on {when.isoformat()}"
+                if day is None:
+                    note += " (request date unknown: today)"
+                if skipped:
+                    note += f"; no {', '.join(skipped)} edition held for that date"
+                return in_force[0], note
+            if editions:
+                skipped.append(guideline)
+        if day is None:
+            return candidates[0], (f"{candidates[0].spec.guideline} addresses {treatment}; request date unknown and "
+                                   f"no edition held is in force today: latest edition used")
+        return None, f"no rule for {treatment} is in force on {day.isoformat()}"
 
 
 def rule_files(root: Path) -> list[Path]:

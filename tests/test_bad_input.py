@@ -64,16 +64,18 @@ def test_audit_goes_on_and_accounts_for_every_input(tmp_path):
     letters.mkdir(exist_ok=True)
     (letters / "004_853e0c89f26f5077.txt").write_text("x")
     write(tmp_path, "broken.yaml", "case: [\n")
-    write(tmp_path, "notes.txt", "not a case")
+    write(tmp_path, "notes.md", "not a case")
+    write(tmp_path, "junk.txt", "this is not an IMR letter")
     res = run("audit", str(tmp_path), "missing.yaml", "--format", "json")
     assert res.exit_code == 2
     data = json.loads(res.output)
     reasons = {e["input"]: e["reason"] for e in data["errors"]}
     assert any("broken.yaml" in k and "malformed YAML" in v for k, v in reasons.items())
     assert reasons["missing.yaml"] == "no such file or folder"
-    assert [s["input"].endswith("notes.txt") for s in data["skipped"]] == [True]
+    assert any("junk.txt" in k for k in reasons)
+    assert [s["input"].endswith("notes.md") for s in data["skipped"]] == [True]
     assert data["summary"]["items"] == 1 and data["summary"]["agree"] == 1
-    assert data["summary"]["inputs"] == 4  # good, broken, missing, notes.txt: all accounted for
+    assert data["summary"]["inputs"] == 5  # good, broken, junk, missing, notes.md: all accounted for
 
 
 def test_an_unknown_request_gets_no_prediction_not_a_guess(tmp_path):

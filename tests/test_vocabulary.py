@@ -79,7 +79,9 @@ def test_edition_selection_by_date(catalog):
     rule, note = catalog.select("ESI-LUMBAR", dt.date(2020, 1, 1))
     assert rule is None and "no rule" in note
     rule, note = catalog.select("MBB-LUMBAR", None)
-    assert rule.id == "ODG-LB-MBB" and "latest edition" in note
+    assert rule.id == "ODG-LB-MBB" and "request date unknown: today" in note  # ODG is open-ended
+    rule, note = catalog.select("SYMPATHETIC-BLOCK", None)
+    assert rule.id == "MTUS-CP-SYMPATHETIC-BLOCKS" and "latest edition used" in note
 
 
 def test_reference_evaluator_is_reused_per_rule(catalog):
