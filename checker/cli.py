@@ -340,12 +340,19 @@ def lint(ctx: Context, cases: tuple[str, ...], fmt: str) -> None:
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
+@click.option("--diff", "ref", default=None, metavar="REF",
+              help="Show which fixtures and which cases/letters change outcome against the rules at git REF.")
+@click.option("--cases", "case_paths", multiple=True, type=click.Path(),
+              help="With --diff: cases or letters to compare (default: ../shared/corpus/letters if present).")
 @click.pass_obj
-def verify(ctx: Context, fmt: str) -> None:
+def verify(ctx: Context, fmt: str, ref: str | None, case_paths: tuple[str, ...]) -> None:
     """Run every rule's fixtures (the test cases beside each rule file) and check their coverage.
 
-    Exit 0 when every fixture passes and every criterion is shown met, not met and not documented."""
-    from .verify import run_fixtures, junit_xml
+    Exit 0 when every fixture passes and every criterion is shown met, not met and not documented.
+    With --diff REF: list what changes outcome against the rules at REF (exit 1 when anything does)."""
+    from .verify import junit_xml, run_fixtures
+    if ref is not None:
+        _verify_diff(ctx, ref, case_paths, fmt)
     results, gaps = run_fixtures(ctx.catalog(), ctx.checker())
     if fmt == "json":
         click.echo(to_json({"fixtures": [r.__dict__ for r in results], "coverage_gaps": gaps}))
@@ -361,3 +368,58 @@ def verify(ctx: Context, fmt: str) -> None:
         failed = sum(not r.passed for r in results)
         click.echo(f"{len(results) - failed} passed, {failed} failed; {len(gaps)} coverage gap(s)")
     sys.exit(1 if gaps or any(not r.passed for r in results) else 0)
+
+
+@main.command()
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.pass_obj
+def doc(ctx: Context, out_dir: Path) -> None:
+    """Write one Markdown page per rule (criteria, citations, questions, examples) and an index."""
+    from .ruledocs import write_docs
+    pages = write_docs(ctx.catalog(), ctx.checker(), out_dir)
+    click.echo(f"wrote {len(pages)} page(s) to {out_dir} (start at {pages[0]})")
+
+
+def _verify_diff(ctx: Context, ref: str, case_paths: tuple[str, ...], fmt: str) -> None:
+    import tempfile
+
+    from .verify import fixture_changes, item_changes, rules_at
+    if not case_paths:
+        corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "letters"
+        case_paths = (str(corpus),) if corpus.is_dir() else ()
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            old_dir = rules_at(ref, ctx.rules_dir, Path(tmp))
+            old_catalog = load_catalog(old_dir)
+        except InputError as exc:
+            fail([exc])
+        except InputErrors as exc:
+            fail(exc.errors)
+        new = ctx.checker()
+        old = Checker(old_catalog, make_evaluator(ctx.engine_name))
+        fixtures = fixture_changes(old, new)
+        files, errors, _ = collect_inputs(case_paths) if case_paths else ([], [], [])
+        cases = []
+        for path in files:
+            try:
+                cases.append(ctx.read(path))
+            except InputError as exc:
+                errors.append({"input": str(path), "reason": exc.one_line()})
+        items = item_changes(cases, old, new)
+    if fmt == "json":
+        click.echo(to_json({"ref": ref, "fixtures": fixtures, "items": items, "errors": errors}))
+    else:
+        click.echo(f"against the rules at {ref}: {len(fixtures)} fixture(s) and {len(items)} of "
+                   f"{sum(len(c.items) for c in cases)} item(s) in {len(cases)} case(s) change")
+        for f in fixtures:
+            click.echo(f"fixture  {f['rule']}  {f['fixture']}: {f['before']} -> {f['after']}")
+            for line in f["criteria"]:
+                click.echo(f"           {line}")
+        for i in items:
+            click.echo(f"item     {i['case']} #{i['index']} {i['item']}: {i['before']} -> {i['after']}"
+                       f" (actual {i['actual'] or '-'})")
+            for line in i["criteria"]:
+                click.echo(f"           {line}")
+        for e in errors:
+            click.echo(f"error: {e['input']}: {e['reason']}", err=True)
+    sys.exit(1 if fixtures or items else 0)

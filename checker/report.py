@@ -229,7 +229,7 @@ def criterion_detail_lines(rule: Rule, c: Criterion, vocab: FactVocabulary) -> l
         if name in rule.criterion_facts[c.code]:
             lines += wrap(f"where {name} = {describe(dnode)}", 4)
     lines += wrap(f"to meet: {c.to_meet}", 2)
-    questions = [(f, vocab[f].question) for f in _documented_inputs(rule, c.code, vocab)]
+    questions = [(f, vocab[f].question) for f in documented_inputs(rule, c.code, vocab)]
     if questions:
         lines.append("  questions for the treating office:")
         for name, question in questions:
@@ -243,7 +243,7 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, default=str)
 
 
-def _documented_inputs(rule: Rule, code: str, vocab: FactVocabulary) -> list[str]:
+def documented_inputs(rule: Rule, code: str, vocab: FactVocabulary) -> list[str]:
     """The documented facts behind a criterion, following derived facts to their inputs."""
     derived = dict(rule.compiled.derived)
     out: list[str] = []

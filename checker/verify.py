@@ -162,3 +162,71 @@ def junit_xml(results: list[FixtureResult], gaps: list[str]) -> str:
         case = ET.SubElement(suite, "testcase", classname="coverage", name=g)
         ET.SubElement(case, "failure", message=g).text = g
     return ET.tostring(suite, encoding="unicode")
+
+
+# ---- what a rule change changes (`imrcheck verify --diff REF`) ------------------------------------------
+
+def rules_at(ref: str, rules_dir: Path, into: Path) -> Path:
+    """Export the rules folder as it was at git revision `ref` into `into`; return the exported folder."""
+    import io
+    import subprocess
+    import tarfile
+
+    rules_dir = rules_dir.resolve()
+    try:
+        top = subprocess.run(["git", "-C", str(rules_dir), "rev-parse", "--show-toplevel"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        rel = rules_dir.relative_to(top)
+        blob = subprocess.run(["git", "-C", top, "archive", "--format=tar", ref, str(rel)], check=True,
+                              capture_output=True).stdout
+    except (subprocess.CalledProcessError, ValueError, FileNotFoundError) as exc:
+        detail = getattr(exc, "stderr", b"") or str(exc)
+        detail = detail.decode(errors="replace") if isinstance(detail, bytes) else detail
+        raise InputError(rules_dir, f"cannot read the rules at {ref!r}: {detail.strip()}") from None
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        tar.extractall(into, filter="data")
+    return into / rel
+
+
+def _signature(result) -> tuple:
+    verdicts = tuple((c.code, c.verdict) for c in result.criteria)
+    return result.rule, result.decision, verdicts
+
+
+def fixture_changes(old: Checker, new: Checker) -> list[dict[str, Any]]:
+    """Fixtures (of the current rule files) whose decision or verdicts differ under the old rules."""
+    changes = []
+    for rule in sorted(new.catalog.rules.values(), key=lambda r: r.id):
+        path = fixture_path(rule.path)
+        if not path.exists():
+            continue
+        old_rule = old.catalog.rules.get(rule.id)
+        for fx in load_fixture_file(path, new.catalog).fixtures:
+            now = new.check_facts(rule, fx.facts, label=fx.name)
+            before = old.check_facts(old_rule, fx.facts, label=fx.name) if old_rule else None
+            if before is None or _signature(before) != _signature(now):
+                changes.append({"rule": rule.id, "fixture": fx.name,
+                                "before": before.decision if before else "(no such rule)",
+                                "after": now.decision,
+                                "criteria": _verdict_changes(before, now)})
+    return changes
+
+
+def _verdict_changes(before, now) -> list[str]:
+    old = {c.code: c.verdict for c in before.criteria} if before else {}
+    new = {c.code: c.verdict for c in now.criteria}
+    return [f"{code}: {old.get(code, '-')} -> {new.get(code, '-')}" for code in sorted(set(old) | set(new))
+            if old.get(code) != new.get(code)]
+
+
+def item_changes(cases: list, old: Checker, new: Checker) -> list[dict[str, Any]]:
+    """Items of the given cases whose rule, decision or verdicts differ between the old and new rules."""
+    changes = []
+    for case in cases:
+        for before, now in zip(old.check_case(case), new.check_case(case)):
+            if _signature(before) != _signature(now):
+                changes.append({"case": now.case, "item": now.request, "index": now.index,
+                                "before": before.decision, "after": now.decision,
+                                "rule_before": before.rule, "rule_after": now.rule, "actual": now.actual,
+                                "criteria": _verdict_changes(before, now)})
+    return changes
