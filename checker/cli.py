@@ -58,12 +58,12 @@ class Context:
                 fail(exc.errors)
         return self._catalog
 
-    def checker(self) -> Checker:
+    def checker(self, what_if: bool = False) -> Checker:
         try:
             evaluator = make_evaluator(self.engine_name)
         except ImportError as exc:
             raise click.ClickException(f"cannot load the {self.engine_name} engine: {exc}") from None
-        return Checker(self.catalog(), evaluator)
+        return Checker(self.catalog(), evaluator, what_if=what_if)
 
 
     def read(self, path: str | Path) -> Case:
@@ -118,7 +118,7 @@ def check(ctx: Context, case: str, fmt: str) -> None:
 
     Exit 0 when every item is predicted certifiable, 1 when any is not (or has no prediction)."""
     loaded = load_one_case(ctx, case)
-    results = ctx.checker().check_case(loaded)
+    results = ctx.checker(what_if=True).check_case(loaded)
     if fmt == "json":
         click.echo(to_json({"case": loaded.case, "items": [r.to_dict() for r in results]}))
     else:
@@ -137,7 +137,7 @@ def explain(ctx: Context, case: str, item_no: int | None, fmt: str) -> None:
     if item_no is not None and not 1 <= item_no <= len(loaded.items):
         click.echo(f"error: {case}: --item {item_no}: the case has items 1 to {len(loaded.items)}", err=True)
         sys.exit(2)
-    checker = ctx.checker()
+    checker = ctx.checker(what_if=True)
     indexes = [item_no] if item_no else range(1, len(loaded.items) + 1)
     results = [checker.check_item(loaded, i, loaded.items[i - 1]) for i in indexes]
     if fmt == "json":

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from . import __version__
 from .cases import Case, Evidence, FactEntry, Item
 from .conditions import facts_of
-from .engine import Evaluator, Outcome, prepare
+from .engine import Evaluator, Outcome, Truth, prepare
 from .rules import Catalog, Criterion, Rule
 from .treatments import normalize_request
 
@@ -69,11 +69,34 @@ class ItemResult:
     status_citation: str | None
     receipt: dict[str, Any]
     derived: dict[str, bool | None] = field(default_factory=dict)
+    what_if: dict[str, Any] | None = None  # see checker.whatif; filled when the Checker is asked to
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["item"] = data["request"]
         return data
+
+
+def applicable(crit: Criterion, outcome: Outcome) -> Truth:
+    """A criterion applies when it has no `applies_when`, or when that condition is documented true."""
+    return outcome.get(f"applies:{crit.code}") if crit.applies_when is not None else True
+
+
+def is_blocking(crit: Criterion, verdict: Verdict) -> bool:
+    """required: blocks unless met; exclusion: blocks only when documented present; advisory: never."""
+    if crit.role == "required":
+        return verdict != "met"
+    return crit.role == "exclusion" and verdict == "not_met"
+
+
+def decide(rule: Rule, outcome: Outcome) -> tuple[str, list[str]]:
+    """The decision on an evaluator's outcome, and the reasons against certification (criterion codes,
+    with STATUS first when the guideline does not recommend the treatment)."""
+    reasons = ["STATUS"] if rule.spec.status == "not_recommended" else []
+    for crit in rule.spec.criteria:
+        if applicable(crit, outcome) is True and is_blocking(crit, _VERDICT[outcome[f"criterion:{crit.code}"]]):
+            reasons.append(crit.code)
+    return ("non-certify" if reasons else "certify"), reasons
 
 
 def _jsonable(value: Any) -> Any:
@@ -83,9 +106,10 @@ def _jsonable(value: Any) -> Any:
 class Checker:
     """Evaluates case items against a catalog with one evaluator."""
 
-    def __init__(self, catalog: Catalog, evaluator: Evaluator):
+    def __init__(self, catalog: Catalog, evaluator: Evaluator, what_if: bool = False):
         self.catalog = catalog
         self.evaluator = evaluator
+        self.what_if = what_if
 
     def check_case(self, case: Case) -> list[ItemResult]:
         """Every item in letter order. Surgeries are decided first: an ancillary item (pre-operative test,
@@ -149,7 +173,11 @@ class Checker:
              facts: dict[str, tuple[FactEntry, str]]) -> ItemResult:
         values = {name: entry.value for name, (entry, _) in facts.items()}
         outcome = self.evaluator.evaluate(rule.compiled, prepare(rule.compiled, values))
-        return self._explain(base, rule, selection, facts, outcome)
+        result = self._explain(base, rule, selection, facts, outcome)
+        if self.what_if:
+            from .whatif import what_if
+            result.what_if = what_if(rule, values, self.catalog.vocabulary)
+        return result
 
     def _no_prediction(self, base: dict[str, Any], why: str) -> ItemResult:
         return ItemResult(**base, rule=None, guideline=None, edition=None, status=None, selection=why,
@@ -177,19 +205,14 @@ class Checker:
         criteria: list[CriterionResult] = []
         not_applicable: list[dict[str, str]] = []
         for crit in spec.criteria:
-            applies = outcome.get(f"applies:{crit.code}", True) if crit.applies_when is not None else True
+            applies = applicable(crit, outcome)
             if applies is not True:
                 why = "condition not documented" if applies is None else "condition is false"
                 not_applicable.append({"code": crit.code, "title": crit.title, "why": why})
                 continue
             verdict = _VERDICT[outcome[f"criterion:{crit.code}"]]
             criteria.append(self._criterion(crit, verdict, rule, facts, outcome))
-        reasons = [c.code for c in criteria if c.blocking]
-        if spec.status == "not_recommended":
-            decision = "non-certify"
-            reasons.insert(0, "STATUS")
-        else:
-            decision = "non-certify" if reasons else "certify"
+        decision, reasons = decide(rule, outcome)
         predicted = "overturned" if decision == "certify" else "upheld"
         actual = base["actual"]
         return ItemResult(**base, rule=spec.id, guideline=spec.guideline, edition=spec.edition,
@@ -202,12 +225,7 @@ class Checker:
 
     def _criterion(self, crit: Criterion, verdict: Verdict, rule: Rule,
                    facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> CriterionResult:
-        if crit.role == "required":
-            blocking = verdict != "met"
-        elif crit.role == "exclusion":
-            blocking = verdict == "not_met"
-        else:
-            blocking = False
+        blocking = is_blocking(crit, verdict)
         used = [self._fact_use(f, rule, facts, outcome) for f in rule.criterion_facts[crit.code]]
         return CriterionResult(crit.code, crit.title, " ".join(crit.text.split()), crit.role,
                                crit.citation.short(), verdict, blocking, used, " ".join(crit.to_meet.split()),

@@ -63,6 +63,10 @@ def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
     for r in results:
         if r.decision is None:
             lines += wrap(f"item {r.index}: no prediction: {r.selection}", 4, first="  ")
+        elif r.what_if and r.decision == "non-certify" and r.what_if["to_certify"]:
+            best = r.what_if["to_certify"][0]["changes"]
+            lines += wrap(f"item {r.index} certifiable with: " + "; ".join(_change_text(c) for c in best), 4,
+                          first="  ")
     return lines
 
 
@@ -147,14 +151,38 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
     return lines
 
 
+def _change_text(change: dict[str, Any]) -> str:
+    if change["placeholder"]:
+        return f"{change['fact']} stated"
+    if change["value"] is None:
+        return f"{change['fact']} missing (now {fact_value(change['before'])})"
+    before = "not documented" if change["before"] is None else fact_value(change["before"])
+    return f"{change['fact']} = {fact_value(change['value'])} (now {before})"
+
+
+def what_if_lines(r: ItemResult) -> list[str]:
+    """The smallest sets of facts that would make the item certifiable, or the facts it hangs on."""
+    w = r.what_if
+    if not w:
+        return []
+    lines: list[str] = []
+    if r.decision == "certify" and w["would_sink"]:
+        lines.append("  Certifiable as documented; it would not be with any one of these:")
+        for change in w["would_sink"]:
+            lines += wrap(_change_text(change), 6, first="  - ")
+    elif r.decision == "non-certify" and w["to_certify"]:
+        lines.append("  Certifiable if the records documented (any one option):")
+        for n, option in enumerate(w["to_certify"], start=1):
+            text = "; ".join(_change_text(c) for c in option["changes"])
+            lines += wrap(f"{text} [meets {', '.join(option['satisfies'])}]", 6, first=f"  {n}. ")
+    return lines
+
+
 def change_lines(r: ItemResult) -> list[str]:
     if r.decision == "certify":
-        lines = ["  Certifiable as documented. It would not be if any of these changed:"]
-        for c in r.criteria:
-            if c.role == "required":
-                lines += wrap(f"{c.code} {c.title}", 6, first="  - ")
+        lines = what_if_lines(r) or ["  Certifiable as documented."]
         return lines
-    lines = []
+    lines = what_if_lines(r)
     if "STATUS" in r.reasons:
         lines += wrap("The guideline does not recommend this treatment; documentation alone will not make it "
                       "certifiable (only evidence that rebuts the MTUS presumption could).", 4, first="  - ")
