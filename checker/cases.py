@@ -21,6 +21,7 @@ from .yamlio import first_validation_error, load_yaml
 if TYPE_CHECKING:
     from .extract import Extractor
     from .letters import Letter
+    from .rules import Catalog
 
 Outcome = Literal["upheld", "overturned"]
 
@@ -220,3 +221,21 @@ def case_to_yaml_data(case: Case) -> dict[str, Any]:
         if item.facts:
             out["facts"] = facts(item.facts)
     return data
+
+
+def case_from_note(case_id: str, note: str, request: str, treatment: str, extractor: "Extractor",
+                   catalog: "Catalog") -> Case:
+    """A one-item case from a treating office's progress note, with the facts the extractor finds in it."""
+    found = extractor.extract(note, request, treatment)
+    vocab = catalog.vocabulary
+
+    def entries(scope: str) -> dict[str, Any]:
+        return {n: {"value": x.value, "evidence": {"quote": x.quote, "source": "progress note"}}
+                for n, x in found.items() if vocab[n].source == "clinical" and vocab[n].scope == scope}
+
+    data = {"case": case_id, "facts": entries("case"),
+            "items": [{"request": request, "treatment": treatment, "facts": entries("item")}]}
+    try:
+        return Case.model_validate(data, context={"vocabulary": vocab, "treatments": catalog.treatments})
+    except ValidationError as exc:
+        raise first_validation_error(case_id, data, exc) from None

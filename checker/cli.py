@@ -18,8 +18,9 @@ from .comparison import reason_agreement, summarize
 from .engine import Evaluator, ReferenceEvaluator
 from .errors import InputError, InputErrors
 from .evaluation import Checker, ItemResult
-from .report import (audit_lines, check_lines, criterion_detail_lines, explain_lines, rule_catalog_lines,
+from .report import (audit_lines, check_lines, criterion_detail_lines, explain_lines, fact_value, rule_catalog_lines,
                      rule_lines, to_json)
+from .report import wrap as report_wrap
 from .rules import Catalog, load_catalog, rule_files
 
 CASE_SUFFIXES = (".yaml", ".yml")
@@ -66,6 +67,12 @@ class Context:
         return Checker(self.catalog(), evaluator, what_if=what_if)
 
 
+    def extractor(self):
+        if self._extractor is None:
+            from .extract import Extractor
+            self._extractor = Extractor(self.rules_dir, self.catalog().vocabulary)
+        return self._extractor
+
     def read(self, path: str | Path) -> Case:
         """A case file, or an IMR letter (.txt/.pdf) read into a case; InputError when it cannot be read."""
         catalog = self.catalog()
@@ -73,10 +80,7 @@ class Context:
         if path.suffix.lower() in LETTER_SUFFIXES:
             from .cases import case_from_letter
             from .letters import read_letter
-            if self._extractor is None:
-                from .extract import Extractor
-                self._extractor = Extractor(self.rules_dir, catalog.vocabulary)
-            return case_from_letter(read_letter(path), self._extractor, catalog.treatments, catalog.vocabulary)
+            return case_from_letter(read_letter(path), self.extractor(), catalog.treatments, catalog.vocabulary)
         return load_case(path, catalog.vocabulary, catalog.treatments)
 
 
@@ -111,19 +115,75 @@ def main(click_ctx: click.Context, rules: Path | None, engine: str) -> None:
 
 @main.command()
 @click.argument("case", type=click.Path(dir_okay=False))
+@click.option("--treatment", default=None,
+              help="CASE is a progress note (PR-2, .txt): fill the facts from it for this treatment.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a printable pre-submission report (.md, or .html).")
+@click.option("--fail-on", type=click.Choice(["any", "not-met", "undocumented"]), default="any", show_default=True,
+              help="Which findings make the exit code 1.")
 @FORMAT
 @click.pass_obj
-def check(ctx: Context, case: str, fmt: str) -> None:
+def check(ctx: Context, case: str, treatment: str | None, report_path: Path | None, fail_on: str, fmt: str) -> None:
     """One line per item: treatment, decision, predicted vs actual, first unmet criterion.
 
-    Exit 0 when every item is predicted certifiable, 1 when any is not (or has no prediction)."""
-    loaded = load_one_case(ctx, case)
+    Exit 0 when every item is predicted certifiable, 1 when a criterion is not met or not documented
+    (as --fail-on selects), 2 on bad input."""
+    found_lines: list[str] = []
+    if treatment is not None:
+        loaded, found_lines = _case_from_note(ctx, case, treatment)
+    else:
+        loaded = load_one_case(ctx, case)
     results = ctx.checker(what_if=True).check_case(loaded)
     if fmt == "json":
         click.echo(to_json({"case": loaded.case, "items": [r.to_dict() for r in results]}))
     else:
-        click.echo("\n".join(check_lines(loaded.case, case, results)))
-    sys.exit(0 if all(r.decision == "certify" for r in results) else 1)
+        click.echo("\n".join(found_lines + check_lines(loaded.case, case, results)))
+    if report_path is not None:
+        from .presubmit import report_html, report_markdown
+        text = report_markdown(loaded.case, results)
+        html_out = report_path.suffix.lower() in (".html", ".htm")
+        report_path.write_text(report_html(text, f"Pre-submission check: {loaded.case}") if html_out else text)
+        click.echo(f"report written to {report_path}", err=True)
+    sys.exit(1 if any(_fails(r, fail_on) for r in results) else 0)
+
+
+def _fails(r: ItemResult, fail_on: str) -> bool:
+    if r.decision is None:
+        return fail_on == "any"
+    blocking = {c.verdict for c in r.criteria if c.blocking}
+    if "STATUS" in r.reasons:
+        blocking.add("not_met")
+    return bool(blocking & {"any": {"not_met", "not_documented"}, "not-met": {"not_met"},
+                            "undocumented": {"not_documented"}}[fail_on])
+
+
+def _case_from_note(ctx: Context, path: str, treatment: str) -> tuple[Case, list[str]]:
+    """A case from a treating office's own note, and lines saying which facts were found (with quotes)
+    and which the deciding rule needs but the note does not document."""
+    from .cases import case_from_note
+    from .presubmit import resolve
+    from .report import documented_inputs
+    catalog = ctx.catalog()
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        req = resolve(catalog, treatment, None)
+        case = case_from_note(Path(path).stem, text, req.request.text, req.treatment, ctx.extractor(), catalog)
+    except OSError as exc:
+        fail([InputError(path, exc.strerror or str(exc))])
+    except InputError as exc:
+        fail([exc])
+    facts = {**case.facts, **case.items[0].facts}
+    lines = [f"Facts found in {path}:"]
+    for name, entry in facts.items():
+        quote = f' "{entry.evidence.quote}"' if entry.evidence else ""
+        lines += report_wrap(f"{name} = {fact_value(entry.value)}:{quote}", 6, first="  + ")
+    needed = [n for c in req.rule.spec.criteria for n in documented_inputs(req.rule, c.code, catalog.vocabulary)]
+    missing = [n for n in dict.fromkeys(needed) if n not in facts and catalog.vocabulary[n].source == "clinical"]
+    if missing:
+        lines.append("Not found in the note (confirm, or document):")
+        for name in missing:
+            lines += report_wrap(f"{name}: {catalog.vocabulary[name].question}", 6, first="  ? ")
+    return case, lines + [""]
 
 
 @main.command()
@@ -423,3 +483,110 @@ def _verify_diff(ctx: Context, ref: str, case_paths: tuple[str, ...], fmt: str) 
         for e in errors:
             click.echo(f"error: {e['input']}: {e['reason']}", err=True)
     sys.exit(1 if fixtures or items else 0)
+
+
+@main.command()
+@click.argument("treatment")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Request date (picks the guideline edition in force); default today.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.pass_obj
+def requirements(ctx: Context, treatment: str, day, fmt: str) -> None:
+    """The documentation checklist for a treatment (a code, or free text like "lumbar ESI L4-5 x2")."""
+    from .presubmit import checklist, checklist_markdown, resolve
+    catalog = ctx.catalog()
+    try:
+        req = resolve(catalog, treatment, day.date() if day else None)
+    except InputError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+    data = checklist(req, catalog)
+    if fmt == "json":
+        click.echo(to_json(data))
+    elif fmt == "markdown":
+        click.echo(checklist_markdown(data))
+    else:
+        click.echo("\n".join(requirement_lines(data)))
+
+
+def requirement_lines(data: dict[str, Any]) -> list[str]:
+    lines = report_wrap(f"{data['name']} ({data['treatment']}): {data['rule']} {data['title']} "
+                        f"[{data['guideline']}, {data['edition']}]")
+    lines += report_wrap(f"{data['selection']}; status {data['status'].replace('_', ' ')} "
+                         f"({data['status_citation']})", 2)
+    if data["request_attributes"]:
+        lines += report_wrap("from the request: " + "; ".join(
+            f"{k} = {fact_value(v)}" for k, v in data["request_attributes"].items()), 2)
+    for c in data["criteria"]:
+        role = "" if c["role"] == "required" else f" ({c['role']})"
+        lines += ["", *report_wrap(f"{c['code']} {c['title']}{role}")]
+        lines += report_wrap(c["citation"], 2)
+        if c["applies_when"]:
+            lines += report_wrap(f"only when: {c['applies_when']}", 2)
+        for q in c["questions"]:
+            known = f" [request: {fact_value(q['from_request'])}]" if q["from_request"] is not None else ""
+            lines += report_wrap(f"{q['question']} ({q['fact']}){known}", 6, first="  [ ] ")
+    return lines
+
+
+@main.command()
+@click.argument("treatment")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--case-id", default=None, help="Case name (default: the output file's name).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--no-input", is_flag=True, help="Do not prompt; take answers from --answers.")
+@click.option("--answers", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="YAML mapping of fact name to value (with --no-input, or to pre-fill).")
+@click.pass_obj
+def new(ctx: Context, treatment: str, out: Path, case_id: str | None, day, no_input: bool,
+        answers: Path | None) -> None:
+    """Build a case file by answering only the questions the treatment's criteria need.
+
+    Answer y / n for yes-no questions, a value otherwise, and ? (or nothing) for not documented."""
+    import yaml
+
+    from .cases import load_case
+    from .presubmit import case_data, parse_answer, questionnaire, resolve
+    from .yamlio import load_yaml
+    catalog = ctx.catalog()
+    try:
+        req = resolve(catalog, treatment, day.date() if day else None)
+        given = _answers(load_yaml(answers), catalog) if answers else {}
+    except InputError as exc:
+        fail([exc])
+
+    def ask(spec) -> Any:
+        if no_input:
+            return None
+        hint = {"bool": "y/n/?", "enum": "/".join(spec.values or []) + "/?", "levels": "e.g. L4-L5, L5-S1, or ?"}
+        while True:
+            text = click.prompt(f"{spec.question} [{hint.get(spec.type.value, '?')}]", default="",
+                                show_default=False)
+            try:
+                return parse_answer(spec, text)
+            except ValueError as exc:
+                click.echo(f"  {exc}", err=True)
+
+    if not no_input:
+        click.echo(f"{req.rule.id}: {req.rule.spec.title} ({req.selection}). Answer ? when not documented.")
+    facts = questionnaire(req, catalog, ask, given)
+    data = case_data(req, catalog, facts, case_id or out.stem)
+    out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    load_case(out, catalog.vocabulary, catalog.treatments)  # what we wrote must read back
+    click.echo(f"wrote {out}; next: imrcheck check {out}")
+
+
+def _answers(data: Any, catalog: Catalog) -> dict[str, Any]:
+    from .facts import coerce_value
+    if not isinstance(data, dict):
+        raise InputError(None, "answers must be a mapping of fact name to value", field="--answers")
+    out = {}
+    for name, value in data.items():
+        if name not in catalog.vocabulary or catalog.vocabulary[name].source == "derived":
+            raise InputError(None, f"unknown fact {name!r}", field=f"--answers.{name}")
+        if value is not None:
+            try:
+                out[name] = coerce_value(catalog.vocabulary[name], value)
+            except ValueError as exc:
+                raise InputError(None, f"{name}: {exc}", field=f"--answers.{name}") from None
+    return out

@@ -64,9 +64,9 @@ def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
         if r.decision is None:
             lines += wrap(f"item {r.index}: no prediction: {r.selection}", 4, first="  ")
         elif r.what_if and r.decision == "non-certify" and r.what_if["to_certify"]:
-            best = r.what_if["to_certify"][0]["changes"]
-            lines += wrap(f"item {r.index} certifiable with: " + "; ".join(_change_text(c) for c in best), 4,
-                          first="  ")
+            best = r.what_if["to_certify"][0]
+            lines += wrap(f"item {r.index} certifiable with: " + "; ".join(_change_text(c) for c in best["changes"])
+                          + f" [meets {', '.join(best['satisfies'])}]", 4, first="  ")
     return lines
 
 

@@ -36,8 +36,9 @@ def rule_page(rule: Rule, catalog: Catalog, checker: Checker) -> str:
     out += ["## Criteria", ""]
     checks = dict(rule.compiled.checks)
     for c in s.criteria:
+        page_note = f" ({c.citation.page_note})" if c.citation.page_note else ""
         out += [f"### {c.code}: {c.title}", "", " ".join(c.text.split()), "",
-                f"- **Citation:** {c.citation.short()}" + (f" ({c.citation.page_note})" if c.citation.page_note else ""),
+                f"- **Citation:** {c.citation.short()}{page_note}",
                 f"- **Role:** {c.role}",
                 f"- **Condition:** `{describe(checks[f'criterion:{c.code}'])}`"]
         if c.applies_when is not None:
