@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from .cases import Case, load_case
-from .comparison import reason_agreement, summarize
+from .comparison import item_row, summarize
 from .engine import Evaluator, ReferenceEvaluator
 from .errors import InputError, InputErrors
 from .evaluation import Checker, ItemResult
@@ -260,7 +260,7 @@ def audit(ctx: Context, paths: tuple[str, ...], fmt: str) -> None:
             continue
         results += case_results
         for r, item in zip(case_results, case.items):
-            row = {**_item_json(r), "reason_agreement": reason_agreement(r, item.rationale, catalog)}
+            row = item_row(r, case, item, catalog)
             if jsonl:
                 click.echo(json.dumps({"type": "item", **row}, default=str))
             else:
@@ -279,16 +279,6 @@ def audit(ctx: Context, paths: tuple[str, ...], fmt: str) -> None:
     if errors:
         sys.exit(2)
     sys.exit(0 if all(r.agree for r in results) else 1)
-
-
-def _item_json(r: ItemResult) -> dict[str, Any]:
-    d = r.to_dict()
-    return {"case": d["case"], "item": d["request"], "index": d["index"], "treatment": d["treatment"],
-            "rule": d["rule"], "guideline": d["guideline"], "decision": d["decision"],
-            "predicted": d["predicted"], "actual": d["actual"], "agree": d["agree"], "reasons": d["reasons"],
-            "criteria": [{"code": c["code"], "verdict": c["verdict"], "blocking": c["blocking"],
-                          "citation": c["citation"]} for c in d["criteria"]],
-            "receipt": d["receipt"]}
 
 
 @main.command()
