@@ -171,6 +171,12 @@ class Checker:
 
     def _run(self, base: dict[str, Any], rule: Rule, selection: str,
              facts: dict[str, tuple[FactEntry, str]]) -> ItemResult:
+        for name in rule.compiled.inputs:  # facts the vocabulary defines as sums of others
+            parts = self.catalog.vocabulary[name].sum_of
+            if parts and name not in facts and all(p in facts for p in parts):
+                total = sum(facts[p][0].value for p in parts)
+                quote = " + ".join(f"{p} {facts[p][0].value}" for p in parts)
+                facts[name] = (FactEntry(value=total, evidence=Evidence(quote=quote, source="computed")), "computed")
         values = {name: entry.value for name, (entry, _) in facts.items()}
         outcome = self.evaluator.evaluate(rule.compiled, prepare(rule.compiled, values))
         result = self._explain(base, rule, selection, facts, outcome)

@@ -36,6 +36,7 @@ class FactSpec(BaseModel):
     meaning: str = Field(min_length=5)
     question: str | None = None
     values: list[str] | None = None
+    sum_of: list[str] | None = None  # computed as the sum of these facts when they are all documented
 
     @model_validator(mode="after")
     def _check(self) -> "FactSpec":
@@ -89,6 +90,13 @@ def load_vocabulary(root: str | Path) -> FactVocabulary:
             spec.name = name
             merged[name] = spec
             origin[name] = path
+    for name, spec in merged.items():
+        for part in spec.sum_of or []:
+            if part not in merged or merged[part].type not in (FactType.INTEGER, FactType.NUMBER):
+                raise InputError(origin[name], f"sum_of names {part!r}, which is not a number fact",
+                                 field=f"facts.{name}.sum_of")
+        if spec.sum_of and spec.type not in (FactType.INTEGER, FactType.NUMBER):
+            raise InputError(origin[name], "sum_of is for integer or number facts", field=f"facts.{name}.sum_of")
     return FactVocabulary(facts=merged)
 
 

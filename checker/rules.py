@@ -228,6 +228,30 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     errors: list[InputError] = []
     vocab = load_vocabulary(root)
     treatments = load_treatments(root)
+    for name, values in treatments.attributes.keywords.items():
+        spec = vocab.facts.get(name)
+        if spec is None or spec.source != "request":
+            errors.append(InputError(root / "treatments.yaml", f"{name!r} is not a request fact in the vocabulary",
+                                     field=f"attributes.keywords.{name}"))
+        elif spec.values and set(values) - set(spec.values):
+            errors.append(InputError(root / "treatments.yaml", f"values {sorted(set(values) - set(spec.values))} "
+                                     f"are not among {name}'s values", field=f"attributes.keywords.{name}"))
+    families = {t.family for t in treatments.treatments.values()}
+    attribute_facts = [(f"attributes.patterns.{i}", p.fact) for i, p in enumerate(treatments.attributes.patterns)]
+    attribute_facts += [(f"attributes.family_defaults.{fam}", name)
+                        for fam, defaults in treatments.attributes.family_defaults.items() for name in defaults]
+    for field, name in attribute_facts:
+        if name not in vocab or vocab[name].source != "request":
+            errors.append(InputError(root / "treatments.yaml", f"{name!r} is not a request fact", field=field))
+    for i, p in enumerate(treatments.attributes.patterns):
+        for fam in set(p.families) - families:
+            errors.append(InputError(root / "treatments.yaml", f"no treatment has family {fam!r}",
+                                     field=f"attributes.patterns.{i}.families"))
+    for code, proc in treatments.procedures.items():
+        for name in proc.implies:
+            if name not in vocab or vocab[name].source != "request":
+                errors.append(InputError(root / "treatments.yaml", f"{name!r} is not a request fact",
+                                         field=f"procedures.{code}.implies"))
     specs: list[tuple[RuleFile, Path]] = []
     for path in rule_files(root):
         try:

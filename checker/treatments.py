@@ -37,13 +37,30 @@ class Treatment(BaseModel):
     region: str | None = None  # None: matched whatever region the text names
 
 
+class AttributePattern(BaseModel):
+    """A regular expression over the lower-cased request that fills a request fact: with `value`, that
+    constant; otherwise the product of its named groups, each a number or a number word
+    ("2 times a week for 6 weeks" -> times=2, weeks=6 -> 12)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fact: str
+    regex: str
+    value: Any = None
+    scale: int = 1            # multiplies the number ("2 month rental" with scale 30 -> 60 days)
+    families: list[str] = []  # only for treatments of these families (default: any)
+
+
 class AttributeLexicon(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     side: dict[str, list[str]]
     keywords: dict[str, dict[str, list[str]]] = {}
+    keyword_families: dict[str, list[str]] = {}  # fact -> families it applies to (default: every request)
     numbers: dict[str, int]
-    count_patterns: list[str]
+    patterns: list[AttributePattern] = []
+    family_defaults: dict[str, dict[str, Any]] = {}  # family -> request facts to assume when the text is silent
+    singular_count_families: list[str] = []  # "a block" (singular, no count) means one, for these families
 
 
 class TreatmentVocabulary(BaseModel):
@@ -65,8 +82,8 @@ class TreatmentVocabulary(BaseModel):
             regionless = [c for c, t in self.treatments.items() if t.procedure == proc and t.region is None]
             if len(regionless) > 1:
                 raise ValueError(f"procedure {proc}: more than one region-free treatment ({', '.join(regionless)})")
-        for pattern in self.attributes.count_patterns:
-            re.compile(pattern)
+        for pattern in self.attributes.patterns:
+            re.compile(pattern.regex)
         return self
 
 
@@ -113,7 +130,7 @@ def load_treatments(root: str | Path) -> TreatmentVocabulary:
     except ValidationError as exc:
         raise first_validation_error(main, data, exc) from None
     except re.error as exc:
-        raise InputError(main, f"bad count pattern: {exc}", field="attributes.count_patterns") from None
+        raise InputError(main, f"bad attribute pattern: {exc}", field="attributes.patterns") from None
 
 
 # ---- normalization ------------------------------------------------------------------------------
@@ -131,6 +148,11 @@ class NormalizedRequest:
 
 def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _phrase(synonym: str) -> list[str]:
+    """A synonym's words, keeping `*` (a gap of up to three words)."""
+    return re.findall(r"[a-z0-9]+|\*", synonym.lower())
 
 
 def _phrase_at(tokens: list[str], phrase: list[str]) -> int:
@@ -182,7 +204,7 @@ def normalize_request(text: str, vocab: TreatmentVocabulary) -> NormalizedReques
     hits: list[tuple[int, str, str]] = []  # (tokens covered, procedure, synonym)
     for name, proc in vocab.procedures.items():
         for syn in proc.synonyms:
-            covered = _phrase_at(tokens, _tokens(syn) if syn != "*" else ["*"])
+            covered = _phrase_at(tokens, _phrase(syn))
             if covered:
                 hits.append((covered, name, syn))
     attributes = _attributes(text, tokens, vocab)
@@ -196,16 +218,21 @@ def normalize_request(text: str, vocab: TreatmentVocabulary) -> NormalizedReques
                                  reason=f"ambiguous: the request matches {', '.join(procs)}")
     _, proc_name, syn = best[0]
     attributes = {**vocab.procedures[proc_name].implies, **attributes}
-    if "requested_count" not in attributes and _singular(tokens, _tokens(syn)):
-        attributes["requested_count"] = 1  # "a ... block", with no count and no plural: one
     regions = _regions(tokens, attributes.get("requested_levels", []), vocab)
     candidates = {c: t for c, t in vocab.treatments.items() if t.procedure == proc_name}
     by_region = [c for c, t in candidates.items() if t.region in regions]
-    if len(by_region) == 1:
-        return NormalizedRequest(text, by_region[0], attributes, matched=syn)
     regionless = [c for c, t in candidates.items() if t.region is None]
-    if regionless:
-        return NormalizedRequest(text, regionless[0], attributes, matched=syn)
+    code = by_region[0] if len(by_region) == 1 else (regionless[0] if regionless else None)
+    if code is not None:
+        family = vocab.treatments[code].family
+        attributes.update(_keywords(tokens, vocab, family))
+        attributes.update(_patterns(text.lower(), vocab, family, attributes))
+        if ("requested_count" not in attributes and family in vocab.attributes.singular_count_families
+                and _singular(tokens, _phrase(syn))):
+            attributes["requested_count"] = 1  # "a ... block", with no count and no plural: one
+        for fact, value in vocab.attributes.family_defaults.get(family, {}).items():
+            attributes.setdefault(fact, value)
+        return NormalizedRequest(text, code, attributes, matched=syn)
     if not regions:
         reason = f"{proc_name}: the request names no body region"
     else:
@@ -240,17 +267,45 @@ def _attributes(text: str, tokens: list[str], vocab: TreatmentVocabulary) -> dic
         attrs["requested_side"] = "bilateral"
     elif len(sides) == 1:
         attrs["requested_side"] = sides[0]
-    for fact, values in vocab.attributes.keywords.items():
-        found = [v for v, words in values.items() if any(_phrase_at(tokens, _tokens(w)) for w in words)]
-        if len(found) == 1:  # two territories named at once: leave it undocumented rather than guess
-            attrs[fact] = found[0]
-    lowered = text.lower()
-    for pattern in vocab.attributes.count_patterns:
-        m = re.search(pattern, lowered)
-        if m:
-            raw = m.group("n")
-            count = int(raw) if raw.isdigit() else vocab.attributes.numbers.get(raw)
-            if count:
-                attrs["requested_count"] = count
-                break
     return attrs
+
+
+def _keywords(tokens: list[str], vocab: TreatmentVocabulary, family: str | None) -> dict[str, Any]:
+    """Enum request facts from keyword phrases: the value whose phrase covers the most words wins ("with
+    and without contrast" over "without contrast"); a tie leaves the fact undocumented rather than guess."""
+    out: dict[str, Any] = {}
+    for fact, values in vocab.attributes.keywords.items():
+        families = vocab.attributes.keyword_families.get(fact)
+        if families is not None and family not in families:
+            continue
+        scores = {v: max(_phrase_at(tokens, _phrase(w)) for w in words) for v, words in values.items()}
+        best = max(scores.values(), default=0)
+        winners = [v for v, score in scores.items() if score == best]
+        if best and len(winners) == 1:
+            out[fact] = winners[0]
+    return out
+
+
+def _patterns(lowered: str, vocab: TreatmentVocabulary, family: str, known: dict[str, Any]) -> dict[str, Any]:
+    """Request facts from the attribute patterns; the first pattern that matches fills a fact."""
+    out: dict[str, Any] = {}
+    for p in vocab.attributes.patterns:
+        if p.fact in out or p.fact in known or (p.families and family not in p.families):
+            continue
+        m = re.search(p.regex, lowered)
+        if not m:
+            continue
+        if p.value is not None:
+            out[p.fact] = p.value
+            continue
+        product = 1
+        for raw in m.groupdict().values():
+            if raw is None:
+                continue
+            number = int(raw) if raw.isdigit() else vocab.attributes.numbers.get(raw)
+            if number is None:
+                break
+            product *= number
+        else:
+            out[p.fact] = product * p.scale
+    return out

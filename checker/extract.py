@@ -1,0 +1,597 @@
+"""Clinical fact extraction from a clinical case summary and a request text (ConText-style, rules as data).
+
+The algorithm (NegEx/ConText, Chapman et al.) with every phrase in rules/extraction/*.yaml:
+
+1. Normalize whitespace (keeping a map back to the original offsets) and split into sentences.
+2. Find the context triggers (negated, uncertain, historical, hypothetical, administrative), pseudo-triggers
+   (phrases that look like a trigger and are not one, e.g. "no improvement") and terminations (words that end
+   a trigger's scope, e.g. "but"), all in one pass.
+3. Find each fact's patterns. A trigger modifies a pattern match in the same sentence when it lies in its
+   direction (forward: before the match; backward: after it), within `window` words, with no termination in
+   between (scope `clause`), or anywhere in the sentence (scope `sentence`: UR/IMR administrative language).
+   A trigger inside the match itself is part of the pattern and does not modify it.
+4. A modified match counts only if the fact accepts that modifier: administrative, uncertain and
+   hypothetical mentions are ignored unless the fact says `accept`, historical ones are accepted unless it
+   says `ignore`; a negated match documents the fact's `negated` value, or is ignored when there is none.
+5. Conflict policy (per fact `resolve`, defaults by type): bool `true_wins` (one accepted positive mention
+   beats negative ones elsewhere: a positive exam finding is not undone by a normal finding in another
+   sentence), levels `union` (levels of every accepted mention, in order of appearance), numbers and enums
+   `last` (the latest mention in the text), or `max`.
+
+Only the summary and the request are ever read: the caller cannot pass rationales or outcomes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from re import _constants as sre_constants  # the regex parser, to find a trigger's possible first characters
+from re import _parser as sre_parse
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from .errors import InputError
+from .facts import FactType, FactVocabulary, coerce_value, levels_overlap
+from .treatments import find_levels, load_treatments
+from .yamlio import first_validation_error, load_yaml
+
+Category = Literal["negated", "uncertain", "historical", "hypothetical", "administrative"]
+Policy = Literal["accept", "ignore"]
+SOURCES = {"summary": "clinical case summary", "request": "request"}
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "an": 1, "single": 1,
+                "once": 1, "twice": 2, "first": 1, "second": 2, "third": 3}
+WEEKS_PER_UNIT = {"day": 1 / 7, "week": 1.0, "wk": 1.0, "month": 52 / 12, "mo": 52 / 12, "year": 52.0, "yr": 52.0}
+DATE_RE = re.compile(r"\b\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                     r"[a-z]*\.? \d{1,2}(?:, \d{4})?", re.IGNORECASE)
+QUOTE_MAX = 300
+
+
+def _compile(pattern: str) -> re.Pattern:
+    """Compile a rule regex for matching lower-cased text (case-sensitive matching is ~8x faster in `re`)."""
+    try:
+        return re.compile(_lower_pattern(pattern))
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+
+
+def _lower_pattern(pattern: str) -> str:
+    """Lower-case a regex's literal letters, leaving escapes (\\D, \\W...) and group names as written."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        name = re.match(r"\(\?P[<=][^>)]*[>)]", pattern[i:])
+        if name:
+            out.append(name.group(0))
+            i += len(name.group(0))
+            continue
+        out.append(ch.lower())
+        i += 1
+    return "".join(out)
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """Split a regex without named groups at its top-level `|`: `re` scans a pattern fast only when it
+    starts with a literal, and 'a|(?:b|c) d' does not, while 'a' and '(?:b|c) d' each do."""
+    if "(?P" in pattern:
+        return [pattern]
+    pieces, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            i += 1 if pattern[i + 1:i + 2] != "]" else 2
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            pieces.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return pieces + [pattern[start:]]
+
+
+def _lower_text(text: str) -> str:
+    """Lower-case without changing the length (a character whose lower case is longer is kept)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+class Trigger(BaseModel):
+    """A context phrase: what it says about the findings in its scope, and which way its scope runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phrase: str = Field(min_length=1, description="regular expression, case-insensitive")
+    category: Category
+    direction: Literal["forward", "backward", "bidirectional"] = "forward"
+    scope: Literal["clause", "sentence"] = "clause"
+    window: int | None = Field(default=None, ge=1, description="words; default the file's window")
+
+    @field_validator("phrase")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        _compile(value)
+        return value
+
+
+class ContextRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    window: int = Field(default=8, ge=1)
+    abbreviations: list[str] = []  # words ending in '.' that do not end a sentence (Dr, e.g)
+    terminations: list[str] = []   # regexes that end a clause-scoped trigger's reach
+    pseudo: list[str] = []         # regexes that look like triggers and are not
+    triggers: list[Trigger] = Field(min_length=1)
+
+    @field_validator("terminations", "pseudo")
+    @classmethod
+    def _regexes(cls, values: list[str]) -> list[str]:
+        for v in values:
+            _compile(v)
+        return values
+
+
+class Pattern(BaseModel):
+    """One way a fact is written: a regex and the value it documents, or the named group that holds it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    regex: str = Field(min_length=1)
+    value: Any = None
+    capture: str | None = None
+    convert: Literal["levels", "number", "weeks", "count_dates", "overlaps_request_levels"] | None = None
+    source: Literal["summary", "request", "any"] = "summary"
+    in_sentence: str | None = None     # regex the sentence must also contain (e.g. MRI for imaging findings)
+    when_request: str | None = None    # regex the request must contain (e.g. physical therapy for sessions)
+    when_treatment: list[str] | None = None
+
+    @field_validator("regex", "in_sentence", "when_request")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            _compile(value)
+        return value
+
+    @model_validator(mode="after")
+    def _value_or_capture(self) -> Pattern:
+        if (self.value is None) == (self.capture is None):
+            raise ValueError("a pattern needs exactly one of `value` and `capture`")
+        if self.capture is not None and self.capture not in _compile(self.regex).groupindex:
+            raise ValueError(f"capture {self.capture!r} is not a named group (?P<{self.capture}>...) of the regex")
+        if self.convert == "weeks" and not {"n", "unit"} <= set(_compile(self.regex).groupindex):
+            raise ValueError("convert: weeks needs named groups `n` and `unit`")
+        return self
+
+
+class FactRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    patterns: list[Pattern] = Field(min_length=1)
+    negated: Any = None  # the value a negated mention documents; None: negated mentions are ignored
+    historical: Policy = "accept"
+    hypothetical: Policy = "ignore"
+    uncertain: Policy = "ignore"
+    administrative: Policy = "ignore"
+    resolve: Literal["true_wins", "union", "last", "max"] | None = None
+    when_treatment: list[str] | None = None  # item-scope facts: only for these treatment codes
+
+
+class ExtractionFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    context: ContextRules | None = None
+    definitions: dict[str, str | list[str]] = {}  # shared regexes and code lists, reused through YAML anchors
+    facts: dict[str, FactRule] = {}
+
+    @field_validator("facts")
+    @classmethod
+    def _known_facts(cls, facts: dict[str, FactRule], info: ValidationInfo) -> dict[str, FactRule]:
+        vocab: FactVocabulary = info.context["vocabulary"]
+        codes: set[str] | None = info.context.get("treatment_codes")
+        for name, rule in facts.items():
+            if name not in vocab:
+                raise ValueError(f"unknown fact {name!r} (not in the fact vocabulary)")
+            spec = vocab[name]
+            if spec.source != "clinical":
+                raise ValueError(f"{name!r} is a {spec.source} fact; only clinical facts are extracted")
+            values = [p.value for p in rule.patterns if p.value is not None]
+            values += [rule.negated] if rule.negated is not None else []
+            for value in values:
+                try:
+                    coerce_value(spec, value)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
+            for p in rule.patterns:
+                if p.capture and p.convert is None and spec.type not in (FactType.LEVELS, FactType.INTEGER,
+                                                                          FactType.NUMBER):
+                    raise ValueError(f"{name}: a capture for a {spec.type.value} fact needs `convert`")
+            for listed in [rule.when_treatment or []] + [p.when_treatment or [] for p in rule.patterns]:
+                unknown = [c for c in listed if codes is not None and c not in codes]
+                if unknown:
+                    raise ValueError(f"{name}: unknown treatment code {unknown[0]!r} in when_treatment")
+        return facts
+
+
+@dataclass
+class Extracted:
+    """A documented fact value, the trimmed sentence (or clause) it came from, and where."""
+
+    name: str
+    value: Any
+    quote: str
+    source: str
+    start: int
+    end: int
+
+
+@dataclass
+class _Text:
+    """Whitespace-normalized text with a map back to the original offsets, split into sentences."""
+
+    norm: str
+    lower: str
+    norm_starts: list[int]  # where each token starts in norm
+    orig_starts: list[int]  # and in the original text
+    sentence_starts: list[int]
+    source: str
+
+    def original(self, pos: int) -> int:
+        """The offset in the original text of a position in the normalized text."""
+        i = bisect.bisect_right(self.norm_starts, pos) - 1
+        if i < 0:
+            return 0
+        return self.orig_starts[i] + pos - self.norm_starts[i]
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.sentence_starts, pos) - 1
+        end = self.sentence_starts[i + 1] if i + 1 < len(self.sentence_starts) else len(self.norm)
+        return self.sentence_starts[i], end
+
+
+@dataclass
+class _Mention:
+    value: Any
+    pos: int
+    quote: tuple[int, int]
+    text: _Text
+
+
+class Extractor:
+    """Loads rules/extraction/*.yaml once (regexes compiled at load) and extracts documented facts."""
+
+    def __init__(self, rules_dir: Path, vocabulary: FactVocabulary):
+        """`rules_dir` is the rules root (holding extraction/); treatment codes are checked when it has them."""
+        rules_dir = Path(rules_dir)
+        folder = rules_dir / "extraction"
+        files = sorted(folder.glob("*.yaml"))
+        if not files:
+            raise InputError(folder, "no extraction rule files (*.yaml)")
+        codes = set(load_treatments(rules_dir).treatments) if (rules_dir / "treatments.yaml").exists() else None
+        self.vocabulary = vocabulary
+        self.rules: dict[str, FactRule] = {}
+        context: ContextRules | None = None
+        for path in files:
+            data = load_yaml(path)
+            try:
+                parsed = ExtractionFile.model_validate(
+                    data, context={"vocabulary": vocabulary, "treatment_codes": codes})
+            except ValidationError as exc:
+                raise first_validation_error(path, data, exc) from None
+            if parsed.context is not None:
+                if context is not None:
+                    raise InputError(path, "context triggers are defined in more than one file", field="context")
+                context = parsed.context
+            for name, rule in parsed.facts.items():
+                if name in self.rules:
+                    raise InputError(path, f"fact {name!r} has patterns in another extraction file",
+                                     field=f"facts.{name}")
+                self.rules[name] = rule
+        if context is None:
+            raise InputError(folder, "no file defines `context:` (the trigger phrases)")
+        self._compile_context(context)
+        self._patterns = [_CompiledPattern(name, rule, p, _compile(piece),
+                                           p.in_sentence and _compile(p.in_sentence),
+                                           p.when_request and _compile(p.when_request),
+                                           vocabulary[name].scope, vocabulary[name].type,
+                                           ("summary", "request") if p.source == "any" else (p.source,))
+                          for name, rule in self.rules.items() for p in rule.patterns
+                          for piece in _alternatives(p.regex)]
+
+    def _compile_context(self, ctx: ContextRules) -> None:
+        """Triggers, pseudo-triggers and terminations as alternations (longest phrases first), one per
+        first character: the text is scanned at word starts and punctuation only (fast in pure `re`)."""
+        self.window = ctx.window
+        entries: list[tuple[str, Any]] = [(p, "pseudo") for p in ctx.pseudo]
+        entries += [(p, "terminate") for p in ctx.terminations]
+        entries += [(t.phrase, t) for t in ctx.triggers]
+        entries.sort(key=lambda e: -len(e[0]))
+        self._kinds = [kind for _, kind in entries]
+        firsts = [_first_chars(_lower_pattern(_word(p))) for p, _ in entries]
+        alphabet = set().union(*(f for f in firsts if f is not None))
+        self._buckets: dict[str, re.Pattern] = {}
+        for ch in alphabet:
+            alts = [f"(?P<t{i}>{_word(p)})" for i, (p, _) in enumerate(entries) if firsts[i] is None or ch in firsts[i]]
+            self._buckets[ch] = _compile("|".join(alts))
+        anywhere = [f"(?P<t{i}>{_word(p)})" for i, (p, _) in enumerate(entries) if firsts[i] is None]
+        self._any_bucket = _compile("|".join(anywhere)) if anywhere else None
+        abbrev = "|".join(re.escape(a.rstrip(".")) for a in ctx.abbreviations) or "(?!)"
+        self._no_break = re.compile(rf"(?:\b(?:{abbrev})|(?:^|[\s:.(])\d{{1,2}})\.$", re.IGNORECASE)
+
+    # ---- text preparation -----------------------------------------------------------------------
+
+    def _prepare(self, text: str, source: str) -> _Text:
+        tokens = list(_NON_SPACE.finditer(text))
+        norm = " ".join(m.group() for m in tokens)
+        norm_starts, pos = [], 0
+        for m in tokens:
+            norm_starts.append(pos)
+            pos += m.end() - m.start() + 1
+        starts = [0]
+        for m in _SENTENCE_END.finditer(norm):
+            if not self._no_break.search(norm, max(0, m.start() - 12), m.start() + 1):
+                starts.append(m.end())
+        return _Text(norm, _lower_text(norm), norm_starts, [m.start() for m in tokens], starts, source)
+
+    # ---- extraction -----------------------------------------------------------------------------
+
+    def extract(self, summary: str, request: str, treatment: str | None = None) -> dict[str, Extracted]:
+        """Documented facts only: a fact that is not found is absent (not documented)."""
+        texts = {"summary": self._prepare(summary or "", "summary"),
+                 "request": self._prepare(request or "", "request")}
+        context = {k: self._context_hits(t) for k, t in texts.items()}
+        request_levels = find_levels(request or "")
+        mentions: dict[str, list[_Mention]] = {}
+        for cp in self._patterns:
+            if not (_applies(cp.rule.when_treatment, treatment, cp.scope)
+                    and _applies(cp.pattern.when_treatment, treatment, cp.scope)):
+                continue
+            if cp.when_request is not None and not cp.when_request.search(texts["request"].lower):
+                continue
+            for key in cp.sources:
+                text = texts[key]
+                for m in cp.regex.finditer(text.lower):
+                    if cp.in_sentence is not None and not cp.in_sentence.search(text.lower, *text.sentence(m.start())):
+                        continue
+                    value = self._value(cp, m, text, context[key], request_levels)
+                    if value is not None:
+                        mentions.setdefault(cp.name, []).append(
+                            _Mention(value, m.start(), _quote_span(text, m.start()), text))
+        out = {}
+        for name, found in mentions.items():
+            result = _resolve(self.rules[name], self.vocabulary[name].type, found)
+            if result is not None:
+                value, mention = result
+                out[name] = _extracted(name, coerce_value(self.vocabulary[name], value), mention)
+        return out
+
+    def _context_hits(self, text: _Text) -> list[tuple[int, int, Any]]:
+        """Leftmost non-overlapping trigger/pseudo/termination matches, tried at word starts and punctuation."""
+        hits = []
+        end = 0
+        lower = text.lower
+        for w in _SCAN_POINTS.finditer(lower):
+            pos = w.start()
+            if pos < end:
+                continue
+            bucket = self._buckets.get(lower[pos], self._any_bucket)
+            m = bucket.match(lower, pos) if bucket is not None else None
+            if m:
+                hits.append((m.start(), m.end(), self._kinds[int(m.lastgroup[1:])]))
+                end = m.end()
+        return hits
+
+    def _modifiers(self, span: tuple[int, int], text: _Text, hits: list[tuple[int, int, Any]]) -> set[str]:
+        """The context categories that reach this span (ConText scope rules)."""
+        m_start, m_end = span
+        s_start, s_end = text.sentence(m_start)
+        in_sentence = [h for h in hits if s_start <= h[0] < s_end]
+        stops = [h[0] for h in in_sentence if h[2] == "terminate"]
+        found = set()
+        for start, end, kind in in_sentence:
+            if not isinstance(kind, Trigger) or (start >= m_start and end <= m_end):
+                continue
+            window = kind.window or self.window
+            before = end <= m_start and kind.direction != "backward"
+            after = start >= m_end and kind.direction != "forward"
+            if kind.scope == "sentence" and (before or after) or before and _reaches(text.norm, end, m_start, stops, window) or after and _reaches(text.norm, m_end, start, stops, window):
+                found.add(kind.category)
+        return found
+
+    def _value(self, cp: _CompiledPattern, m: re.Match, text: _Text, hits: list[tuple[int, int, Any]],
+               request_levels: list[str]) -> Any:
+        """The value this match documents after context, or None when it documents nothing."""
+        rule, pattern = cp.rule, cp.pattern
+        span = m.span("finding") if "finding" in m.re.groupindex and m.group("finding") else m.span()
+        mods = self._modifiers(span, text, hits)
+        for category in ("administrative", "uncertain", "hypothetical", "historical"):
+            if category in mods and getattr(rule, category) == "ignore":
+                return None
+        if pattern.capture is None:
+            value = pattern.value
+        elif pattern.convert == "overlaps_request_levels":
+            found = find_levels(m.group(pattern.capture) or "")
+            value = levels_overlap(found, request_levels) if found and request_levels else None
+        else:
+            value = _convert(pattern, m, cp.type)
+        if value is None:
+            return None
+        if "negated" in mods:
+            if rule.negated is None or value is False:
+                return None
+            return rule.negated
+        return value
+
+
+@dataclass
+class _CompiledPattern:
+    name: str
+    rule: FactRule
+    pattern: Pattern
+    regex: re.Pattern
+    in_sentence: re.Pattern | None
+    when_request: re.Pattern | None
+    scope: str
+    type: FactType
+    sources: tuple[str, ...]
+
+
+_NON_SPACE = re.compile(r"\S+")
+_SCAN_POINTS = re.compile(r"\b\w|[^\w\s]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]?\s+(?=[\"'(]?[A-Z0-9])")
+
+
+def _word(phrase: str) -> str:
+    """Triggers match whole words (a phrase starting or ending in punctuation is left as written)."""
+    head = r"\b" if phrase[:1].isalnum() else ""
+    tail = r"\b" if phrase[-1:].isalnum() else ""
+    return f"{head}(?:{phrase}){tail}"
+
+
+def _first_chars(pattern: str) -> set[str] | None:
+    """The characters a regex can start with (None: any character, or not known)."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return None
+    chars, nullable = _seq_first(list(parsed))
+    return None if chars is None or nullable else chars
+
+
+def _seq_first(items: list) -> tuple[set[str] | None, bool]:
+    """First characters of a parsed sequence, and whether it can match the empty string."""
+    out: set[str] = set()
+    for op, av in items:
+        chars, nullable = _item_first(op, av)
+        if chars is None:
+            return None, False
+        out |= chars
+        if not nullable:
+            return out, False
+    return out, True
+
+
+def _item_first(op, av) -> tuple[set[str] | None, bool]:
+    if op is sre_constants.LITERAL:
+        return {chr(av)}, False
+    if op is sre_constants.IN:
+        chars: set[str] = set()
+        for op2, av2 in av:
+            if op2 is sre_constants.LITERAL:
+                chars.add(chr(av2))
+            elif op2 is sre_constants.RANGE:
+                chars.update(chr(c) for c in range(av2[0], av2[1] + 1))
+            elif op2 is sre_constants.CATEGORY and av2 is sre_constants.CATEGORY_DIGIT:
+                chars.update("0123456789")
+            else:
+                return None, False
+        return chars, False
+    if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+        return set(), True
+    if op is sre_constants.SUBPATTERN:
+        return _seq_first(list(av[-1]))
+    if op is sre_constants.BRANCH:
+        out: set[str] = set()
+        nullable = False
+        for alt in av[1]:
+            chars, empty = _seq_first(list(alt))
+            if chars is None:
+                return None, False
+            out |= chars
+            nullable = nullable or empty
+        return out, nullable
+    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+        chars, empty = _seq_first(list(av[2]))
+        return chars, empty or av[0] == 0
+    return None, False
+
+
+def _reaches(norm: str, a: int, b: int, stops: list[int], window: int) -> bool:
+    """A trigger reaches from a to b: within `window` words and no termination in between."""
+    return norm.count(" ", a, b) <= window and not any(a <= s < b for s in stops)
+
+
+def _applies(codes: list[str] | None, treatment: str | None, scope: str) -> bool:
+    if codes is None:
+        return scope == "case" or treatment is not None
+    return treatment in codes
+
+
+def _number(raw: str) -> float | None:
+    raw = raw.strip().lower()
+    try:
+        return float(raw)
+    except ValueError:
+        return NUMBER_WORDS.get(raw)
+
+
+def _convert(pattern: Pattern, m: re.Match, ftype: FactType) -> Any:
+    raw = m.group(pattern.capture) or ""
+    convert = pattern.convert or ("levels" if ftype is FactType.LEVELS else "number")
+    if convert == "levels":
+        return find_levels(raw) or None
+    if convert == "count_dates":
+        return len(DATE_RE.findall(raw)) or None
+    if convert == "weeks":
+        n = _number(m.group("n") or "")
+        unit = (m.group("unit") or "").lower().rstrip("s")
+        return None if n is None or unit not in WEEKS_PER_UNIT else round(n * WEEKS_PER_UNIT[unit], 1)
+    n = _number(raw)
+    if n is None:
+        return None
+    return int(n) if ftype is FactType.INTEGER else n
+
+
+def _resolve(rule: FactRule, ftype: FactType, found: list[_Mention]) -> tuple[Any, _Mention] | None:
+    """Apply the conflict policy; mentions are in pattern order, so sort by position first."""
+    found = sorted(found, key=lambda x: x.pos)
+    policy = rule.resolve or {FactType.BOOL: "true_wins", FactType.LEVELS: "union"}.get(ftype, "last")
+    if policy == "true_wins":
+        positive = [x for x in found if x.value is True]
+        return (True, positive[0]) if positive else (found[-1].value, found[-1])
+    if policy == "union":
+        levels: list[str] = []
+        for x in found:
+            levels += [lvl for lvl in (x.value if isinstance(x.value, list) else [x.value]) if lvl not in levels]
+        best = max(found, key=lambda x: len(x.value) if isinstance(x.value, list) else 1)
+        return levels, best
+    if policy == "max":
+        best = max(found, key=lambda x: x.value)
+        return best.value, best
+    return found[-1].value, found[-1]
+
+
+def _quote_span(text: _Text, pos: int) -> tuple[int, int]:
+    """The sentence holding the match, or the part of it around the match when the sentence is long."""
+    start, end = text.sentence(pos)
+    if end - start > QUOTE_MAX:
+        start = max(start, pos - QUOTE_MAX // 2)
+        end = min(end, start + QUOTE_MAX)
+        start = text.norm.rfind(" ", 0, start) + 1 if start > 0 and text.norm[start - 1] != " " else start
+    while end > start and text.norm[end - 1] == " ":
+        end -= 1
+    return start, end
+
+
+def _extracted(name: str, value: Any, mention: _Mention) -> Extracted:
+    text = mention.text
+    start, end = mention.quote
+    return Extracted(name=name, value=value, quote=text.norm[start:end], source=SOURCES[text.source],
+                     start=text.original(start), end=text.original(end - 1) + 1 if end > start else text.original(start))
