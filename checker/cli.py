@@ -14,7 +14,6 @@ from typing import Any
 import click
 
 from .cases import Case, load_case
-from .comparison import item_row, summarize
 from .engine import Evaluator, ReferenceEvaluator
 from .errors import InputError, InputErrors
 from .evaluation import Checker, ItemResult
@@ -238,47 +237,72 @@ def collect_inputs(paths: tuple[str, ...]) -> tuple[list[Path], list[dict[str, s
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (one engine each).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Audit store (SQLite): results stream into it; a re-run resumes and skips what is done, "
+                   "and after a rule change only evaluation reruns. Default: a temporary store.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local = a process pool on this machine; dask = dask.distributed (a LocalCluster, or --scheduler).")
+@click.option("--scheduler", default=None, help="With --executor dask: the address of an existing scheduler.")
+@click.option("--retry-failed", is_flag=True, help="Read again the inputs that failed in an earlier run.")
+@click.option("--quiet", is_flag=True, help="No progress bar (there is none either when stderr is not a terminal).")
 @click.pass_obj
-def audit(ctx: Context, paths: tuple[str, ...], fmt: str) -> None:
+def audit(ctx: Context, paths: tuple[str, ...], fmt: str, workers: int, db: Path | None, executor: str,
+          scheduler: str | None, retry_failed: bool, quiet: bool) -> None:
     """Predicted vs actual outcome for every item of the cases and folders given, with a confusion matrix.
 
     Exit 0 when all items agree, 1 when any disagrees or has no prediction, 2 when an input failed."""
-    catalog = ctx.catalog()
-    checker = ctx.checker()
-    files, errors, skipped = collect_inputs(paths)
-    results: list[ItemResult] = []
-    jsonl = fmt == "jsonl"
-    items_json: list[dict[str, Any]] = []
-    for path in files:
+    import tempfile
+    from types import SimpleNamespace
+
+    from .batch import Audit, Config, count_inputs, progress_bar, run_summary
+    from .store import Store
+    ctx.catalog()  # bad rules: exit 2 before any work
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(db or Path(tmp) / "audit.sqlite")
+        bar = progress_bar(None, quiet)
+        if bar is not None:
+            bar.total = count_inputs(paths)
+        job = Audit(store, Config(str(ctx.rules_dir), ctx.engine_name), workers, executor, scheduler, retry_failed,
+                    on_progress=bar.update if bar is not None else (lambda n: None), context=ctx)
         try:
-            case = ctx.read(path)
-            case_results = checker.check_case(case)
+            run = job.run(list(paths))
         except InputError as exc:
-            errors.append({"input": str(path), "reason": exc.one_line()})
-            if jsonl:
-                click.echo(json.dumps({"type": "error", **errors[-1]}))
-            continue
-        results += case_results
-        for r, item in zip(case_results, case.items):
-            row = item_row(r, case, item, catalog)
-            if jsonl:
+            fail([exc])
+        finally:
+            if bar is not None:
+                bar.close()
+        summary = run_summary(store, run)
+        summary["this_run"] = job.counts.as_dict()
+        errors = [{"input": e["path"], "reason": e["reason"]} for e in store.run_inputs(run, "failed")]
+        skipped = [{"input": e["path"], "reason": e["reason"]} for e in store.run_inputs(run, "skipped")]
+        if fmt == "json":
+            click.echo(to_json({"summary": summary, "items": list(_plain_rows(store.run_items(run))),
+                                "errors": errors, "skipped": skipped}))
+        elif fmt == "jsonl":
+            for row in _plain_rows(store.run_items(run)):
                 click.echo(json.dumps({"type": "item", **row}, default=str))
-            else:
-                items_json.append(row)
-    inputs = len(files) + sum(1 for e in errors if e["input"] not in {str(f) for f in files})
-    summary = summarize(results, inputs=inputs + len(skipped), failed=len(errors), skipped=len(skipped),
-                        catalog=catalog)
-    if fmt == "json":
-        click.echo(to_json({"summary": summary, "items": items_json, "errors": errors, "skipped": skipped}))
-    elif jsonl:
-        for e in skipped:
-            click.echo(json.dumps({"type": "skipped", **e}))
-        click.echo(json.dumps({"type": "summary", **summary}))
-    else:
-        click.echo("\n".join(audit_lines(summary, results, errors, skipped)))
+            for e in errors:
+                click.echo(json.dumps({"type": "error", **e}))
+            for e in skipped:
+                click.echo(json.dumps({"type": "skipped", **e}))
+            click.echo(json.dumps({"type": "summary", **summary}))
+        else:
+            rows = (SimpleNamespace(**row) for row in store.run_items(run))
+            click.echo("\n".join(audit_lines(summary, rows, errors, skipped)))
+        agree_all = summary["items_compared"] == summary["items"] == summary["agree"]
+        store.close()
     if errors:
         sys.exit(2)
-    sys.exit(0 if all(r.agree for r in results) else 1)
+    sys.exit(0 if agree_all else 1)
+
+
+def _plain_rows(rows):
+    """Item rows as `audit` prints them (the store's own keys dropped)."""
+    for row in rows:
+        row.pop("content_hash")
+        yield row
 
 
 @main.command()
@@ -580,3 +604,79 @@ def _answers(data: Any, catalog: Catalog) -> dict[str, Any]:
             except ValueError as exc:
                 raise InputError(None, f"{name}: {exc}", field=f"--answers.{name}") from None
     return out
+
+
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Audit store written by `imrcheck audit --db` (the latest run's ruleset unless --ruleset).")
+@click.option("--from-json", "from_json", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              multiple=True, help="Output of `imrcheck audit --format json` (or jsonl) instead of a store.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML report to write (one self-contained file).")
+@click.option("--exports", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for a CSV and a JSON file of every table.")
+@click.option("--ruleset", default=None, help="With --db: items evaluated with this catalog digest.")
+@click.option("--max-drilldowns", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Discordant items shown side by side (clearest first; all are in the exports).")
+@click.pass_obj
+def report(ctx: Context, db: Path | None, from_json: tuple[Path, ...], out: Path, exports: Path | None,
+           ruleset: str | None, max_drilldowns: int) -> None:
+    """Reviewer consistency report: agreement by group, discordant items, inconsistent reviews, reasons.
+
+    Exit 0 when written, 2 on bad input."""
+    import datetime as dt
+    from collections import Counter
+
+    from .consistency import analyze
+    from .html_report import write_report
+    if bool(db) == bool(from_json):
+        click.echo("error: give either --db FILE or --from-json FILE", err=True)
+        sys.exit(2)
+    inputs = None
+    if db:
+        from .store import Store
+        store = Store(db)
+        analysis = analyze(store.items(ruleset), _catalog_criteria(ctx))
+        inputs = Counter(i["status"] for i in store.inputs())
+        source = f"store {db}"
+    else:
+        try:
+            rows = [row for path in from_json for row in _json_rows(path)]
+        except (OSError, ValueError) as exc:
+            fail([InputError(None, f"cannot read the audit JSON: {exc}", field="--from-json")])
+        analysis = analyze(rows, _catalog_criteria(ctx))
+        source = "audit output " + ", ".join(str(p) for p in from_json)
+    if inputs is not None:
+        source += " (inputs: " + ", ".join(f"{n:,} {s}" for s, n in sorted(inputs.items())) + ")"
+    written = write_report(analysis, out, source, dt.datetime.now().isoformat(timespec="minutes"), exports,
+                           max_drilldowns)
+    t = analysis["totals"]
+    click.echo(f"report written to {out}: {t['items']} item(s), {t['discordant']} discordant, "
+               f"{len(analysis['inconsistent'])} inconsistent group(s)"
+               + (f"; {len(written) - 1} export file(s) in {exports}" if exports else ""))
+
+
+def _json_rows(path: Path) -> list[dict[str, Any]]:
+    """Item rows from `audit --format json` ({"items": [...]}) or `--format jsonl` (lines of type item)."""
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("{") and '"items"' in text[:200_000]:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("items"), list):
+            return data["items"]
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    if not all(isinstance(r, dict) for r in rows):
+        raise ValueError(f"{path}: expected audit JSON or JSON lines")
+    return [{k: v for k, v in r.items() if k != "type"} for r in rows if r.get("type") == "item"]
+
+
+def _catalog_criteria(ctx: Context) -> dict[str, Any] | None:
+    """Criterion code -> criterion, from the rules (None, with a warning, when they do not load)."""
+    try:
+        catalog = load_catalog(ctx.rules_dir)
+    except (InputError, InputErrors):
+        click.echo("warning: the rules did not load; unconfirmed criteria are weighed like confirmed ones", err=True)
+        return None
+    return {c.code: c for r in catalog.rules.values() for c in r.spec.criteria}

@@ -411,7 +411,9 @@ class Extractor:
             window = kind.window or self.window
             before = end <= m_start and kind.direction != "backward"
             after = start >= m_end and kind.direction != "forward"
-            if kind.scope == "sentence" and (before or after) or before and _reaches(text.norm, end, m_start, stops, window) or after and _reaches(text.norm, m_end, start, stops, window):
+            whole_sentence = kind.scope == "sentence" and (end <= m_start or start >= m_end)  # both ways
+            if (whole_sentence or before and _reaches(text.norm, end, m_start, stops, window)
+                    or after and _reaches(text.norm, m_end, start, stops, window)):
                 found.add(kind.category)
         return found
 

@@ -1,0 +1,190 @@
+"""Per-fact precision and recall of the fact extractor against hand annotations of real IMR letters.
+
+Usage: python benchmarks/extraction_accuracy.py [--json] [--details] [--annotations DIR] [--letters DIR]
+
+The gold standard is tests/data/annotations/<CASE>.yaml: for each letter, the documented clinical facts the
+rule deciding each item reads, annotated by a person from the clinical case summary and the request only
+(value, or null when the summary does not document it, with a supporting quote). The letters are read
+from /work/shared/corpus/letters at run time and go through the checker's own path
+(read_letter -> case_from_letter with the Extractor). Only annotated facts are scored:
+  TP = the extracted value equals the annotation (levels: same set; numbers: within 0.5);
+  FP = a value was extracted where the annotation is null or differs;
+  FN = the annotation has a value the extractor missed or got wrong (a wrong value is both FP and FN).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from checker.cases import case_from_letter
+from checker.extract import Extractor
+from checker.facts import FactType, FactVocabulary, coerce_value
+from checker.letters import read_letter
+from checker.rules import Catalog, load_catalog
+from checker.yamlio import load_yaml
+
+ANNOTATIONS = ROOT / "tests" / "data" / "annotations"
+LETTERS = Path("/work/shared/corpus/letters")
+NUMBER_TOLERANCE = 0.5
+
+
+@dataclass
+class Counts:
+    support: int = 0  # annotations with a value (not null)
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / self.support if self.support else None
+
+
+@dataclass
+class Result:
+    letters: int = 0
+    annotated: int = 0  # annotated facts, null ones included
+    per_fact: dict[str, Counts] = field(default_factory=dict)
+    mismatches: list[dict[str, Any]] = field(default_factory=list)
+
+    def micro(self) -> Counts:
+        total = Counts()
+        for c in self.per_fact.values():
+            total.support += c.support
+            total.tp += c.tp
+            total.fp += c.fp
+            total.fn += c.fn
+        return total
+
+    def macro(self) -> tuple[float | None, float | None]:
+        """Mean of the per-fact precisions (facts with a prediction) and recalls (facts with support)."""
+        precisions = [c.precision for c in self.per_fact.values() if c.precision is not None]
+        recalls = [c.recall for c in self.per_fact.values() if c.recall is not None]
+        return (sum(precisions) / len(precisions) if precisions else None,
+                sum(recalls) / len(recalls) if recalls else None)
+
+
+def annotation_files(folder: Path = ANNOTATIONS) -> list[Path]:
+    return sorted(folder.glob("*.yaml"))
+
+
+def annotated_facts(data: dict) -> list[tuple[int | None, str, Any]]:
+    """(item index or None for a case fact, fact name, annotated value or None) for one annotation file."""
+    out: list[tuple[int | None, str, Any]] = [(None, name, (entry or {}).get("value"))
+                                              for name, entry in (data.get("facts") or {}).items()]
+    for item in data.get("items") or []:
+        out += [(item["index"], name, (entry or {}).get("value"))
+                for name, entry in (item.get("facts") or {}).items()]
+    return out
+
+
+def same_value(vocabulary: FactVocabulary, name: str, expected: Any, found: Any) -> bool:
+    """Equal after canonical coercion; levels compare as sets, numbers within NUMBER_TOLERANCE."""
+    spec = vocabulary[name]
+    expected = coerce_value(spec, expected)
+    if spec.type is FactType.LEVELS:
+        return set(expected) == set(found)
+    if spec.type in (FactType.INTEGER, FactType.NUMBER):
+        return abs(float(expected) - float(found)) <= NUMBER_TOLERANCE
+    return expected == found
+
+
+def measure(catalog: Catalog, annotations: list[Path], letters: Path = LETTERS) -> Result:
+    """Extract every annotated letter as the checker does and score the annotated facts."""
+    extractor = Extractor(ROOT / "rules", catalog.vocabulary)
+    result = Result()
+    for path in annotations:
+        data = load_yaml(path)
+        letter = read_letter(letters / f"{data['case']}.txt")
+        case = case_from_letter(letter, extractor, catalog.treatments, catalog.vocabulary)
+        result.letters += 1
+        for index, name, expected in annotated_facts(data):
+            facts = case.facts if index is None else case.items[index - 1].facts
+            entry = facts.get(name)
+            found = entry.value if entry is not None else None
+            counts = result.per_fact.setdefault(name, Counts())
+            result.annotated += 1
+            if expected is not None:
+                counts.support += 1
+            if found is None and expected is None:
+                continue
+            if found is not None and expected is not None and same_value(catalog.vocabulary, name, expected, found):
+                counts.tp += 1
+                continue
+            counts.fp += found is not None
+            counts.fn += expected is not None
+            result.mismatches.append({"case": data["case"], "item": index, "fact": name, "annotated": expected,
+                                      "extracted": found, "quote": entry.evidence.quote if entry and entry.evidence
+                                      else None})
+    return result
+
+
+def _fmt(x: float | None) -> str:
+    return "   -" if x is None else f"{x:.2f}"
+
+
+def report(result: Result) -> str:
+    documented = result.micro().support
+    lines = [(f"{result.letters} letters, {result.annotated} annotated facts "
+              f"({documented} documented, {result.annotated - documented} null)"), "",
+             f"{'fact':42} {'support':>7} {'TP':>4} {'FP':>4} {'FN':>4} {'prec':>5} {'recall':>6}"]
+    for name in sorted(result.per_fact):
+        c = result.per_fact[name]
+        lines.append(f"{name:42} {c.support:7} {c.tp:4} {c.fp:4} {c.fn:4} {_fmt(c.precision):>5} "
+                     f"{_fmt(c.recall):>6}")
+    m = result.micro()
+    macro_p, macro_r = result.macro()
+    lines += ["", (f"{'micro':42} {m.support:7} {m.tp:4} {m.fp:4} {m.fn:4} {_fmt(m.precision):>5} "
+                   f"{_fmt(m.recall):>6}"),
+              f"{'macro':42} {'':7} {'':4} {'':4} {'':4} {_fmt(macro_p):>5} {_fmt(macro_r):>6}"]
+    return "\n".join(lines)
+
+
+def as_json(result: Result) -> dict[str, Any]:
+    def row(c: Counts) -> dict[str, Any]:
+        return {"support": c.support, "tp": c.tp, "fp": c.fp, "fn": c.fn, "precision": c.precision,
+                "recall": c.recall}
+    macro_p, macro_r = result.macro()
+    return {"letters": result.letters, "annotated_facts": result.annotated,
+            "per_fact": {name: row(result.per_fact[name]) for name in sorted(result.per_fact)},
+            "micro": row(result.micro()), "macro": {"precision": macro_p, "recall": macro_r},
+            "mismatches": result.mismatches}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--details", action="store_true", help="also list every mismatch")
+    parser.add_argument("--annotations", type=Path, default=ANNOTATIONS)
+    parser.add_argument("--letters", type=Path, default=LETTERS)
+    args = parser.parse_args(argv)
+    if not args.letters.is_dir():
+        print(f"letters folder {args.letters} not found", file=sys.stderr)
+        return 2
+    result = measure(load_catalog(ROOT / "rules"), annotation_files(args.annotations), args.letters)
+    if args.json:
+        print(json.dumps(as_json(result), indent=2, default=str))
+        return 0
+    print(report(result))
+    if args.details:
+        print("\nmismatches (case, item, fact: annotated -> extracted):")
+        for m in result.mismatches:
+            print(f"  {m['case']} {m['item'] or '-'} {m['fact']}: {m['annotated']!r} -> {m['extracted']!r}"
+                  + (f"   [{m['quote'][:90]}]" if m["quote"] else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

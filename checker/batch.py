@@ -1,0 +1,517 @@
+"""Batch audit at scale: inputs stream from folders through worker processes into the store.
+
+The parent walks the inputs (never listing them all), hashes each file, asks the store what is already
+done under the current keys, and sends the rest in small chunks to the workers: new inputs to be read,
+extracted and evaluated, inputs whose case is cached (only the rules changed) to be evaluated only.
+Results are written as they come back, one transaction per commit batch, so a killed run loses at most
+the uncommitted results, which the next run redoes.
+
+Workers (one Checker and one Extractor each, built once per process) run `process_chunk`, the same
+function under both executors: `local` (a process pool that survives a worker's death: the inputs it
+held are re-run one at a time to find the culprit, which is recorded as failed) and `dask` (a
+distributed LocalCluster, or an existing scheduler).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import hashlib
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import InputError
+from .store import Store
+
+CASE_SUFFIXES = (".yaml", ".yml")
+LETTER_SUFFIXES = (".txt", ".pdf")
+INPUT_SUFFIXES = CASE_SUFFIXES + LETTER_SUFFIXES
+CHUNK = 8  # inputs per task: small enough to isolate a crash cheaply, large enough to amortise the IPC
+COMMIT_SECONDS = 1.0
+WORKER_DIED = ("the worker process died while processing this input (killed, or a crash in native code "
+               "such as the durable_rules C core)")
+
+_CODE = Path(__file__).resolve().parent
+# What a cached case depends on: the letter parser, the extractor and the case model, with their rule files.
+EXTRACTOR_CODE = ("letters.py", "extract.py", "cases.py", "facts.py", "treatments.py", "yamlio.py")
+# What an item row depends on besides the rule files (the catalog digest) and the case.
+EVALUATOR_CODE = ("evaluation.py", "engine.py", "engine_durable.py", "conditions.py", "rules.py", "comparison.py")
+
+
+def _hash_files(paths: Iterable[Path], *extra: str) -> str:
+    h = hashlib.sha256()
+    for part in extra:
+        h.update(part.encode() + b"\0")
+    for p in paths:
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def extractor_key(rules_dir: Path) -> str:
+    """Version of reading and extraction: the code, the extraction patterns and the vocabularies."""
+    from .facts import vocabulary_files
+    from .treatments import treatment_files
+    rules_dir = Path(rules_dir)
+    files = [_CODE / name for name in EXTRACTOR_CODE] + sorted((rules_dir / "extraction").glob("*.yaml"))
+    return _hash_files(files + vocabulary_files(rules_dir) + treatment_files(rules_dir), __version__)
+
+
+def evaluator_key(engine: str) -> str:
+    """Version of evaluation apart from the rules: the code and the engine."""
+    return _hash_files([_CODE / name for name in EVALUATOR_CODE], __version__, engine)
+
+
+def content_hash(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+# ---- the per-input work (runs in the workers) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Config:
+    rules_dir: str
+    engine: str
+
+
+@dataclass
+class Task:
+    path: str
+    content_hash: str
+    case_json: str | None = None  # the cached case: evaluate only
+
+
+@dataclass
+class Result:
+    path: str
+    content_hash: str
+    case_json: str | None = None  # set when the case was read now (to cache)
+    rows: list[dict[str, Any]] | None = None
+    read_error: str | None = None
+    eval_error: str | None = None
+    reevaluated: bool = False
+
+
+class _Worker:
+    """What one worker process keeps between inputs: the catalog, the extractor and a Checker."""
+
+    def __init__(self, context):
+        self.context = context
+        self.catalog = context.catalog()
+        context.extractor()  # loaded before forking, shared by the local workers
+        self._checker = None
+
+    def checker(self):
+        if self._checker is None:  # built in the worker: durable_rules state never crosses a fork
+            self._checker = self.context.checker()
+        return self._checker
+
+
+_WORKERS: dict[Config, _Worker] = {}
+
+
+def worker_for(config: Config, context=None) -> _Worker:
+    """The worker state for a configuration, built once per process (from `context` when given: the CLI's,
+    whose catalog is loaded already)."""
+    if config not in _WORKERS:
+        if context is None:
+            from .cli import Context
+            context = Context(Path(config.rules_dir), config.engine)
+        _WORKERS[config] = _Worker(context)
+    return _WORKERS[config]
+
+
+def read_case(worker: _Worker, path: str):
+    """Read a letter or case file into a Case (separate so tests can make it fail)."""
+    return worker.context.read(path)
+
+
+def audit_one(worker: _Worker, task: Task) -> Result:
+    """Read (unless cached), extract and evaluate one input; every failure becomes a reason, never a raise."""
+    from .cases import Case
+    from .comparison import item_row
+    result = Result(task.path, task.content_hash, reevaluated=task.case_json is not None)
+    catalog = worker.catalog
+    if task.case_json is None:
+        try:
+            case = read_case(worker, task.path)
+        except InputError as exc:
+            result.read_error = exc.one_line()
+            return result
+        except Exception as exc:  # noqa: BLE001 - a bug in the parser or extractor costs this input only
+            result.read_error = f"internal error while reading: {type(exc).__name__}: {exc}"
+            return result
+        result.case_json = case.model_dump_json()
+    else:
+        case = Case.model_validate_json(task.case_json, context={"vocabulary": catalog.vocabulary,
+                                                                  "treatments": catalog.treatments})
+    try:
+        results = worker.checker().check_case(case)
+        result.rows = [item_row(r, case, item, catalog) for r, item in zip(results, case.items)]
+    except Exception as exc:  # noqa: BLE001 - a bug in evaluation costs this input only
+        result.eval_error = f"internal error while evaluating: {type(exc).__name__}: {exc}"
+    return result
+
+
+def process_chunk(config: Config, tasks: list[Task]) -> list[Result]:
+    """The unit of work both executors run."""
+    worker = worker_for(config)
+    return [audit_one(worker, t) for t in tasks]
+
+
+def _init_local_worker(config: Config) -> None:
+    if sys.__stderr__ is not None:  # a crash in native code prints the Python stack to the real stderr
+        faulthandler.enable(file=sys.__stderr__)
+    worker_for(config)
+
+
+# ---- executors ------------------------------------------------------------------------------------------
+
+class LocalExecutor:
+    """A process pool (fork: workers inherit the loaded catalog) that survives a worker's death."""
+
+    def __init__(self, config: Config, workers: int):
+        self.config = config
+        self.workers = workers
+        self.window = 2 * workers
+        worker_for(config)  # load the catalog and extractor once, before forking
+        self.pool = self._pool(workers)
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_init_local_worker, initargs=(self.config,))
+
+    def run(self, chunks: Iterator[list[Task]]) -> Iterator[list[Result]]:
+        in_flight: dict[Future, list[Task]] = {}
+        suspects: list[Task] = []
+        pending = iter(chunks)
+        exhausted = False
+        while True:
+            while not exhausted and not suspects and len(in_flight) < self.window:
+                chunk = next(pending, None)
+                if chunk is None:
+                    exhausted = True
+                else:
+                    in_flight[self.pool.submit(process_chunk, self.config, chunk)] = chunk
+            if not in_flight:
+                if suspects:
+                    yield from self._isolate(suspects)
+                    suspects = []
+                    continue
+                return
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                chunk = in_flight.pop(fut)
+                try:
+                    yield fut.result()
+                except BrokenProcessPool:
+                    suspects += chunk
+            if suspects:  # the pool is broken: every unfinished chunk fails too; collect them, then isolate
+                for fut in list(in_flight):
+                    chunk = in_flight.pop(fut)
+                    try:
+                        yield fut.result()
+                    except BrokenProcessPool:
+                        suspects += chunk
+                self.pool.shutdown(wait=True)
+                self.pool = self._pool(self.workers)
+
+    def _isolate(self, suspects: list[Task]) -> Iterator[list[Result]]:
+        """Re-run the inputs a dead worker may have held, one at a time in a single-worker pool: the one
+        that kills it again is the culprit."""
+        pool = self._pool(1)
+        try:
+            for task in suspects:
+                try:
+                    yield pool.submit(process_chunk, self.config, [task]).result()
+                except BrokenProcessPool:
+                    yield [Result(task.path, task.content_hash, read_error=WORKER_DIED,
+                                  reevaluated=task.case_json is not None)]
+                    pool.shutdown(wait=True)
+                    pool = self._pool(1)
+        finally:
+            pool.shutdown(wait=True)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """The same chunks on dask.distributed: a LocalCluster of `workers` single-threaded processes, or the
+    scheduler at `address` (its workers must see the input paths and the rules folder)."""
+
+    def __init__(self, config: Config, workers: int, address: str | None = None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise InputError(None, "--executor dask needs dask.distributed: pip install 'imrcheck[dask]'") from None
+        self.config = config
+        self.cluster = None
+        if address is None:
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(address)
+        self.window = 2 * max(workers, len(self.client.scheduler_info().get("workers", {})))
+
+    def run(self, chunks: Iterator[list[Task]]) -> Iterator[list[Result]]:
+        from distributed import as_completed
+        from distributed.scheduler import KilledWorker
+        pending = iter(chunks)
+        futures = {}
+        for chunk in pending:
+            futures[self.client.submit(process_chunk, self.config, chunk, pure=False)] = chunk
+            if len(futures) >= self.window:
+                break
+        queue = as_completed(futures)
+        for fut in queue:
+            chunk = futures.pop(fut)
+            try:
+                yield fut.result()
+            except KilledWorker:
+                yield from self._isolate(chunk)
+            fut.release()
+            nxt = next(pending, None)
+            if nxt is not None:
+                new = self.client.submit(process_chunk, self.config, nxt, pure=False)
+                futures[new] = nxt
+                queue.add(new)
+
+    def _isolate(self, chunk: list[Task]) -> Iterator[list[Result]]:
+        from distributed.scheduler import KilledWorker
+        for task in chunk:
+            try:
+                yield self.client.submit(process_chunk, self.config, [task], pure=False).result()
+            except KilledWorker:
+                yield [Result(task.path, task.content_hash, read_error=WORKER_DIED,
+                              reevaluated=task.case_json is not None)]
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+# ---- inputs ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Entry:
+    path: str
+    status: str | None = None  # None: an input to read; "failed" or "skipped" with a reason
+    reason: str | None = None
+
+
+def iter_inputs(paths: Iterable[str]) -> Iterator[Entry]:
+    """Case files and letters named or found in folders (recursively, sorted), streamed; missing paths and
+    unsupported files named directly fail, other files in folders are skipped."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = False
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.lower().endswith(INPUT_SUFFIXES):
+                        found = True
+                        yield Entry(os.path.join(root, name))
+                    elif not name.startswith("."):
+                        yield Entry(os.path.join(root, name), "skipped",
+                                    "not a case file or letter (.yaml, .txt, .pdf)")
+            if not found:
+                yield Entry(raw, "failed", "folder holds no case files or letters")
+        elif p.is_file():
+            if p.suffix.lower() in INPUT_SUFFIXES:
+                yield Entry(raw)
+            else:
+                yield Entry(raw, "failed", f"unsupported input type {p.suffix or '(none)'}: expected a case file "
+                                           "(.yaml) or a letter (.txt, .pdf)")
+        else:
+            yield Entry(raw, "failed", "no such file or folder")
+
+
+def count_inputs(paths: Iterable[str]) -> int:
+    return sum(1 for _ in iter_inputs(paths))
+
+
+# ---- the run ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    inputs: int = 0
+    read: int = 0  # read, extracted and evaluated now
+    reevaluated: int = 0  # evaluated now from the cached case (the rules changed)
+    failed: int = 0
+    skipped: int = 0  # already done, duplicate content, or not an input
+    items: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Audit:
+    """One audit run into a store."""
+
+    store: Store
+    config: Config
+    workers: int = 1
+    executor: str = "local"
+    scheduler: str | None = None
+    retry_failed: bool = False
+    on_progress: Callable[[int], None] = lambda n: None
+    context: Any = None  # a checker.cli.Context with the catalog loaded, to reuse
+    counts: Counts = field(default_factory=Counts)
+    run_id: int = 0
+
+    def run(self, paths: list[str]) -> int:
+        worker = worker_for(self.config, self.context)
+        self.keys = (extractor_key(Path(self.config.rules_dir)), worker.catalog.digest,
+                     evaluator_key(self.config.engine))
+        self.run_id = self.store.start_run(
+            imrcheck=__version__, extractor=self.keys[0], ruleset=self.keys[1], evaluator=self.keys[2],
+            engine=self.config.engine, executor=self.executor, workers=self.workers, paths=paths)
+        self._in_flight: set[str] = set()
+        self._last_commit = time.monotonic()
+        self.store.begin()
+        executor = (DaskExecutor(self.config, self.workers, self.scheduler) if self.executor == "dask"
+                    else LocalExecutor(self.config, self.workers))
+        try:
+            for results in executor.run(self._chunks(paths)):
+                for r in results:
+                    self._record(r)
+                self._maybe_commit()
+        finally:
+            executor.close()
+        self.store.commit()
+        self.store.finish_run(self.run_id, self.counts.as_dict())
+        return self.run_id
+
+    def _maybe_commit(self) -> None:
+        if time.monotonic() - self._last_commit >= COMMIT_SECONDS:
+            self.store.commit()
+            self.store.begin()
+            self._last_commit = time.monotonic()
+
+    def _account(self, entry_path: str, status: str, reason: str | None, digest: str | None,
+                 counted_as: str) -> None:
+        self.store.record_input(entry_path, digest, status, reason, self.run_id, self.keys)
+        self.counts.inputs += 1
+        setattr(self.counts, counted_as, getattr(self.counts, counted_as) + 1)
+        self.on_progress(1)
+
+    def _chunks(self, paths: list[str]) -> Iterator[list[Task]]:
+        """Tasks for the inputs not done yet, CHUNK at a time; the others are accounted for on the way."""
+        chunk: list[Task] = []
+        for entry in iter_inputs(paths):
+            self._maybe_commit()
+            if entry.status is not None:
+                self._account(entry.path, entry.status, entry.reason, None, entry.status)
+                continue
+            try:
+                digest = content_hash(Path(entry.path))
+            except OSError as exc:
+                self._account(entry.path, "failed", f"cannot read: {exc.strerror or exc}", None, "failed")
+                continue
+            task = self._task(entry.path, digest)
+            if task is not None:
+                self._in_flight.add(digest)
+                chunk.append(task)
+                if len(chunk) >= CHUNK:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
+
+    def _task(self, path: str, digest: str) -> Task | None:
+        """A task for an input, or None when it is accounted for already (done, failed before, duplicate)."""
+        duplicate = self.store.duplicate_of(digest, self.run_id, path)
+        if digest in self._in_flight or duplicate:
+            self._account(path, "skipped", f"same content as {duplicate or 'another input of this run'}", digest,
+                          "skipped")
+            return None
+        evaluation = self.store.evaluation(digest, self.keys)
+        if evaluation is not None and (evaluation[0] == "ok" or not self.retry_failed):
+            status, reason = evaluation
+            self._account(path, "read" if status == "ok" else "failed", reason, digest,
+                          "skipped" if status == "ok" else "failed")
+            return None
+        case = self.store.case(digest, self.keys[0])
+        if case is None or (case[0] == "failed" and self.retry_failed):
+            return Task(path, digest)
+        status, reason, case_json = case
+        if status == "failed":
+            self._account(path, "failed", reason, digest, "failed")
+            return None
+        return Task(path, digest, case_json)
+
+    def _record(self, r: Result) -> None:
+        self._in_flight.discard(r.content_hash)
+        if r.read_error is not None:
+            self.store.record_case(r.content_hash, self.keys[0], None, r.read_error)
+            self._account(r.path, "failed", r.read_error, r.content_hash, "failed")
+            return
+        if r.case_json is not None:
+            self.store.record_case(r.content_hash, self.keys[0], r.case_json, None)
+        self.store.record_evaluation(r.content_hash, r.path, self.keys, r.rows, r.eval_error)
+        if r.eval_error is not None:
+            self._account(r.path, "failed", r.eval_error, r.content_hash, "failed")
+            return
+        self.counts.items += len(r.rows)
+        self._account(r.path, "read", None, r.content_hash, "reevaluated" if r.reevaluated else "read")
+
+
+# ---- totals from the store ----------------------------------------------------------------------------------
+
+def run_summary(store: Store, run: int) -> dict[str, Any]:
+    """checker.comparison.summarize over a run's items, computed in SQL (never loading the items)."""
+    from .comparison import _balanced_accuracy, _confusion
+    counts = dict(store.db.execute(
+        "SELECT status, COUNT(*) FROM inputs WHERE run = ? GROUP BY status", (run,)).fetchall())
+    query = ("SELECT COALESCE(items.family, '(no code)'), items.treatment IS NOT NULL, items.actual, items.predicted, "
+             "items.agree, COUNT(*) FROM items JOIN inputs ON items.content_hash = inputs.content_hash "
+             "AND items.extractor = inputs.extractor AND items.ruleset = inputs.ruleset "
+             "AND items.evaluator = inputs.evaluator WHERE inputs.run = ? AND inputs.status = 'read' "
+             "GROUP BY 1, 2, 3, 4, 5")
+    groups = store.db.execute(query, (run,)).fetchall()
+
+    def totals(rows) -> dict[str, Any]:
+        confusion = _confusion()
+        t = dict.fromkeys(("items", "outcomes_read", "items_with_treatment", "items_predicted", "items_compared",
+                           "agree"), 0)
+        for _, has_treatment, actual, predicted, agree, n in rows:
+            confusion[actual or "unknown"][predicted or "none"] += n
+            t["items"] += n
+            t["outcomes_read"] += n * (actual is not None)
+            t["items_with_treatment"] += n * bool(has_treatment)
+            t["items_predicted"] += n * (predicted is not None)
+            if predicted is not None and actual is not None:
+                t["items_compared"] += n
+                t["agree"] += n * bool(agree)
+        compared = t["items_compared"]
+        return {**t, "agreement": round(t["agree"] / compared, 4) if compared else None,
+                "balanced_accuracy": _balanced_accuracy(confusion), "confusion": confusion}
+
+    inputs = sum(counts.values())
+    failed, skipped = counts.get("failed", 0), counts.get("skipped", 0)
+    summary = {"inputs": inputs, "inputs_read": inputs - failed - skipped, "inputs_failed": failed,
+               "inputs_skipped": skipped, **totals(groups)}
+    families = sorted({g[0] for g in groups})
+    summary["by_family"] = {f: totals([g for g in groups if g[0] == f]) for f in families}
+    return summary
+
+
+def progress_bar(total: int | None, quiet: bool) -> Any:
+    """A tqdm bar with rate and ETA on a terminal's stderr; None when quiet or not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, unit="input", smoothing=0.05, file=sys.stderr, dynamic_ncols=True)

@@ -1,0 +1,191 @@
+"""The audit store: one SQLite file (WAL mode) that batch audits stream their results into.
+
+Keys. An input is identified by the hash of its content. Reading and extraction are keyed by
+`extractor` (a hash of the parser, extractor and vocabulary code and files, see checker.batch), evaluation by
+`ruleset` (the catalog digest) and `evaluator` (a hash of the evaluation code and the engine name). So a
+re-run skips what is done, and a rule change re-evaluates the cached cases without reading them again.
+
+Tables:
+  runs(id, started, finished, status running|finished, imrcheck, extractor, ruleset, evaluator, engine,
+       executor, workers, paths, inputs, read, reevaluated, failed, skipped, items)
+  inputs(path PK, content_hash, status read|failed|skipped, reason, run, extractor, ruleset, evaluator)
+  cases(content_hash, extractor, status ok|failed, reason, case_json)           PK (content_hash, extractor)
+  evaluations(content_hash, extractor, ruleset, evaluator, status ok|failed, reason, items)
+  items(content_hash, extractor, ruleset, evaluator, idx, path, case_id, treatment, family, rule, guideline,
+        decision, predicted, actual, agree, reviewer_specialty, decision_date, row)
+        PK (content_hash, extractor, ruleset, evaluator, idx); `row` is checker.comparison.item_row as JSON.
+
+Every write of one input (its case, evaluation, items and input row) is in one transaction, so a run
+killed at any point leaves each input either fully recorded or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs(
+    id INTEGER PRIMARY KEY, started TEXT, finished TEXT, status TEXT, imrcheck TEXT, extractor TEXT,
+    ruleset TEXT, evaluator TEXT, engine TEXT, executor TEXT, workers INTEGER, paths TEXT,
+    inputs INTEGER DEFAULT 0, read INTEGER DEFAULT 0, reevaluated INTEGER DEFAULT 0, failed INTEGER DEFAULT 0,
+    skipped INTEGER DEFAULT 0, items INTEGER DEFAULT 0);
+CREATE TABLE IF NOT EXISTS inputs(
+    path TEXT PRIMARY KEY, content_hash TEXT, status TEXT NOT NULL, reason TEXT, run INTEGER,
+    extractor TEXT, ruleset TEXT, evaluator TEXT);
+CREATE TABLE IF NOT EXISTS cases(
+    content_hash TEXT, extractor TEXT, status TEXT NOT NULL, reason TEXT, case_json TEXT,
+    PRIMARY KEY(content_hash, extractor));
+CREATE TABLE IF NOT EXISTS evaluations(
+    content_hash TEXT, extractor TEXT, ruleset TEXT, evaluator TEXT, status TEXT NOT NULL, reason TEXT,
+    items INTEGER, PRIMARY KEY(content_hash, extractor, ruleset, evaluator));
+CREATE TABLE IF NOT EXISTS items(
+    content_hash TEXT, extractor TEXT, ruleset TEXT, evaluator TEXT, idx INTEGER, path TEXT, case_id TEXT,
+    treatment TEXT, family TEXT, rule TEXT, guideline TEXT, decision TEXT, predicted TEXT, actual TEXT,
+    agree INTEGER, reviewer_specialty TEXT, decision_date TEXT, row TEXT NOT NULL,
+    PRIMARY KEY(content_hash, extractor, ruleset, evaluator, idx));
+CREATE INDEX IF NOT EXISTS inputs_by_hash ON inputs(content_hash);
+CREATE INDEX IF NOT EXISTS inputs_by_run ON inputs(run, status);
+CREATE INDEX IF NOT EXISTS items_by_ruleset ON items(ruleset, evaluator, extractor);
+"""
+
+_ITEM_COLUMNS = ("treatment", "family", "rule", "guideline", "decision", "predicted", "actual", "agree",
+                 "reviewer_specialty", "decision_date")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """SQLite store of audit runs, inputs, cached cases and item results; safe for one writer process
+    (readers may open the same file at the same time)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commits, never corrupts
+        self.db.executescript(_SCHEMA)
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ---- read API (stable: the consistency analysis and the report read through it) ------------------
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Each audit run, oldest first: started, finished, status, versions, counts."""
+        return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY id")]
+
+    def inputs(self) -> Iterator[dict[str, Any]]:
+        """Every input ever given: path, content_hash, status (read | failed | skipped), reason, run."""
+        for r in self.db.execute("SELECT path, content_hash, status, reason, run FROM inputs ORDER BY path"):
+            yield dict(r)
+
+    def latest_keys(self) -> tuple[str, str, str] | None:
+        """(extractor, ruleset, evaluator) of the latest run, or None for an empty store."""
+        r = self.db.execute("SELECT extractor, ruleset, evaluator FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return (r["extractor"], r["ruleset"], r["evaluator"]) if r else None
+
+    def items(self, ruleset: str | None = None) -> Iterator[dict[str, Any]]:
+        """Item rows (checker.comparison.item_row, plus content_hash and path) evaluated with `ruleset`
+        (a catalog digest; default: the latest run's), with the latest run's extractor and evaluator,
+        in path and item order."""
+        keys = self.latest_keys()
+        if keys is None:
+            return
+        extractor, latest_ruleset, evaluator = keys
+        yield from self._rows("WHERE extractor = ? AND ruleset = ? AND evaluator = ? ORDER BY path, idx",
+                              (extractor, ruleset or latest_ruleset, evaluator))
+
+    def _rows(self, where: str, params: tuple) -> Iterator[dict[str, Any]]:
+        for content_hash, path, row in self.db.execute(f"SELECT content_hash, path, row FROM items {where}", params):
+            yield {**json.loads(row), "content_hash": content_hash, "path": path}
+
+    # ---- write API (checker.batch) --------------------------------------------------------------------
+
+    def start_run(self, *, imrcheck: str, extractor: str, ruleset: str, evaluator: str, engine: str, executor: str,
+                  workers: int, paths: Iterable[str]) -> int:
+        cur = self.db.execute(
+            "INSERT INTO runs(started, status, imrcheck, extractor, ruleset, evaluator, engine, executor, workers, "
+            "paths) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (_now(), imrcheck, extractor, ruleset, evaluator, engine, executor, workers, json.dumps(list(paths))))
+        return cur.lastrowid
+
+    def finish_run(self, run: int, counts: dict[str, int]) -> None:
+        self.db.execute("UPDATE runs SET finished = ?, status = 'finished', inputs = ?, read = ?, reevaluated = ?, "
+                        "failed = ?, skipped = ?, items = ? WHERE id = ?",
+                        (_now(), counts["inputs"], counts["read"], counts["reevaluated"], counts["failed"],
+                         counts["skipped"], counts["items"], run))
+
+    def begin(self) -> None:
+        self.db.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+
+    def evaluation(self, content_hash: str, keys: tuple[str, str, str]) -> tuple[str, str | None] | None:
+        """(status, reason) of an input's evaluation under (extractor, ruleset, evaluator), None if not done."""
+        r = self.db.execute("SELECT status, reason FROM evaluations WHERE content_hash = ? AND extractor = ? "
+                            "AND ruleset = ? AND evaluator = ?", (content_hash, *keys)).fetchone()
+        return (r["status"], r["reason"]) if r else None
+
+    def case(self, content_hash: str, extractor: str) -> tuple[str, str | None, str | None] | None:
+        """(status, reason, case_json) of an input's reading under `extractor`, None if never read."""
+        r = self.db.execute("SELECT status, reason, case_json FROM cases WHERE content_hash = ? AND extractor = ?",
+                            (content_hash, extractor)).fetchone()
+        return (r["status"], r["reason"], r["case_json"]) if r else None
+
+    def duplicate_of(self, content_hash: str, run: int, path: str) -> str | None:
+        """Another input of the same run with the same content, already read."""
+        r = self.db.execute("SELECT path FROM inputs WHERE content_hash = ? AND run = ? AND status = 'read' "
+                            "AND path != ? LIMIT 1", (content_hash, run, path)).fetchone()
+        return r[0] if r else None
+
+    def record_input(self, path: str, content_hash: str | None, status: str, reason: str | None, run: int,
+                     keys: tuple[str, str, str] | None) -> None:
+        extractor, ruleset, evaluator = keys or (None, None, None)
+        self.db.execute("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (path, content_hash, status, reason, run, extractor, ruleset, evaluator))
+
+    def record_case(self, content_hash: str, extractor: str, case_json: str | None, reason: str | None) -> None:
+        self.db.execute("INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?)",
+                        (content_hash, extractor, "failed" if case_json is None else "ok", reason, case_json))
+
+    def record_evaluation(self, content_hash: str, path: str, keys: tuple[str, str, str],
+                          rows: list[dict[str, Any]] | None, reason: str | None) -> None:
+        """The item rows of one input (replacing any earlier rows under the same keys), or its failure."""
+        extractor, ruleset, evaluator = keys
+        self.db.execute("DELETE FROM items WHERE content_hash = ? AND extractor = ? AND ruleset = ? AND evaluator = ?",
+                        (content_hash, *keys))
+        self.db.execute("INSERT OR REPLACE INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (content_hash, *keys, "failed" if rows is None else "ok", reason, len(rows or [])))
+        self.db.executemany(
+            f"INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, {', '.join('?' * len(_ITEM_COLUMNS))}, ?)",
+            [(content_hash, extractor, ruleset, evaluator, row["index"], path, row["case"],
+              *[row[c] for c in _ITEM_COLUMNS], json.dumps(row, default=str)) for row in rows or []])
+
+    # ---- what one run's inputs amount to ------------------------------------------------------------
+
+    def run_items(self, run: int) -> Iterator[dict[str, Any]]:
+        """Item rows of the inputs a run accounted for as read (now or in an earlier run), in path order."""
+        query = ("SELECT items.content_hash, inputs.path, items.row FROM items JOIN inputs "
+                 "ON items.content_hash = inputs.content_hash AND items.extractor = inputs.extractor "
+                 "AND items.ruleset = inputs.ruleset AND items.evaluator = inputs.evaluator "
+                 "WHERE inputs.run = ? AND inputs.status = 'read' ORDER BY inputs.path, items.idx")
+        for content_hash, path, row in self.db.execute(query, (run,)):
+            yield {**json.loads(row), "content_hash": content_hash, "path": path}
+
+    def run_inputs(self, run: int, status: str) -> Iterator[dict[str, Any]]:
+        for r in self.db.execute("SELECT path, content_hash, reason FROM inputs WHERE run = ? AND status = ? "
+                                 "ORDER BY path", (run, status)):
+            yield dict(r)
