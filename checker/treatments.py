@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .errors import InputError
 from .facts import normalize_level
@@ -70,6 +70,15 @@ class TreatmentVocabulary(BaseModel):
     procedures: dict[str, Procedure]
     treatments: dict[str, Treatment]
     attributes: AttributeLexicon
+    _synonyms: list[tuple[frozenset[str], list[str], str, str]] | None = PrivateAttr(default=None)
+    _memo: dict[str, "NormalizedRequest"] = PrivateAttr(default_factory=dict)
+
+    def synonym_index(self) -> list[tuple[frozenset[str], list[str], str, str]]:
+        """Every synonym once, as (its words, its phrase, procedure, synonym), built on first use."""
+        if self._synonyms is None:
+            self._synonyms = [(frozenset(t for t in _phrase(syn) if t != "*"), _phrase(syn), name, syn)
+                              for name, proc in self.procedures.items() for syn in proc.synonyms]
+        return self._synonyms
 
     @model_validator(mode="after")
     def _links(self) -> "TreatmentVocabulary":
@@ -199,12 +208,24 @@ def find_levels(text: str) -> list[str]:
 
 
 def normalize_request(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
-    """Map a request as written to a treatment code and its attributes; never force a wrong code."""
+    """Map a request as written to a treatment code and its attributes; never force a wrong code.
+    Results are remembered per vocabulary (a batch asks about the same request text several times)."""
+    memo = vocab._memo
+    if text not in memo:
+        if len(memo) > 100_000:
+            memo.clear()
+        memo[text] = _normalize(text, vocab)
+    found = memo[text]
+    return NormalizedRequest(found.text, found.code, dict(found.attributes), found.matched, found.reason)
+
+
+def _normalize(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
     tokens = _tokens(text)
+    present = set(tokens)
     hits: list[tuple[int, str, str]] = []  # (tokens covered, procedure, synonym)
-    for name, proc in vocab.procedures.items():
-        for syn in proc.synonyms:
-            covered = _phrase_at(tokens, _phrase(syn))
+    for words, phrase, name, syn in vocab.synonym_index():
+        if words <= present:  # every word of the synonym occurs: only then try to place it
+            covered = _phrase_at(tokens, phrase)
             if covered:
                 hits.append((covered, name, syn))
     attributes = _attributes(text, tokens, vocab)
