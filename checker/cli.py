@@ -362,7 +362,7 @@ def rule(ctx: Context, code: str | None, fmt: str) -> None:
     if key in catalog.rules:
         r = catalog.rules[key]
         click.echo(to_json(r.spec.model_dump(mode="json", by_alias=True, exclude_none=True)) if fmt == "json"
-                   else "\n".join(rule_lines(r, catalog.vocabulary)))
+                   else "\n".join(rule_lines(r, catalog.vocabulary) + _example_lines(r, ctx)))
         return
     found = catalog.criterion(key)
     if found is None:
@@ -373,6 +373,23 @@ def rule(ctx: Context, code: str | None, fmt: str) -> None:
         click.echo(to_json({"rule": r.id, **crit.model_dump(mode="json", by_alias=True, exclude_none=True)}))
     else:
         click.echo("\n".join(criterion_detail_lines(r, crit, catalog.vocabulary)))
+
+
+def _example_lines(rule, ctx: Context) -> list[str]:
+    """A certified and a non-certified example from the rule's own fixtures, as `imrcheck doc` shows."""
+    from .ruledocs import examples
+    lines: list[str] = []
+    checker = ctx.checker()
+    for label, fixture in zip(("certified", "not certified"), examples(rule, ctx.catalog())):
+        if fixture is None:
+            continue
+        result = checker.check_facts(rule, fixture.facts, label=fixture.name)
+        lines += ["", *report_wrap(f"example, {label}: {fixture.name}")]
+        lines += report_wrap("; ".join(f"{k} = {fact_value(v)}" for k, v in fixture.facts.items()), 4, first="  facts: ")
+        lines += report_wrap(", ".join(f"{c.code} {c.verdict.replace('_', ' ')}" for c in result.criteria), 4,
+                             first="  verdicts: ")
+        lines.append(f"  decision: {result.decision}")
+    return lines
 
 
 @main.command()

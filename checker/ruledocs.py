@@ -11,7 +11,7 @@ from .rules import Catalog, Rule
 from .verify import Fixture, fixture_path, load_fixture_file
 
 
-def _examples(rule: Rule, catalog: Catalog) -> tuple[Fixture | None, Fixture | None]:
+def examples(rule: Rule, catalog: Catalog) -> tuple[Fixture | None, Fixture | None]:
     """A fixture the rule certifies and one it does not, from the rule's own fixture file."""
     path = fixture_path(rule.path)
     if not path.exists():
@@ -55,7 +55,7 @@ def rule_page(rule: Rule, catalog: Catalog, checker: Checker) -> str:
                 seen.append(name)
                 out.append(f"- `{name}` ({vocab[name].type.value}): {vocab[name].question}")
     out.append("")
-    for label, fixture in zip(("Example: certified", "Example: not certified"), _examples(rule, catalog)):
+    for label, fixture in zip(("Example: certified", "Example: not certified"), examples(rule, catalog)):
         if fixture is None:
             continue
         result = checker.check_facts(rule, fixture.facts, label=fixture.name)

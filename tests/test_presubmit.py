@@ -94,3 +94,25 @@ def test_fail_on_selects_which_findings_fail():
     assert run("check", case, "--fail-on", "not-met").exit_code == 0
     facet = str(SEEDS / "003-pain-consult-facet.yaml")  # facet injections: not recommended, FCT-001 not met
     assert run("check", facet, "--fail-on", "not-met").exit_code == 1
+
+
+def test_check_a_progress_note_shows_what_was_found_and_what_is_missing(tmp_path):
+    note = tmp_path / "pr2.txt"
+    note.write_text("PR-2 progress report 06/02/2014. The patient reports low back pain radiating to the right "
+                    "leg with numbness. Examination reveals a positive straight leg raise on the right and "
+                    "decreased sensation in the right L5 dermatome. He completed 8 sessions of physical therapy "
+                    "without relief. No MRI has been done. Plan: lumbar epidural steroid injection.\n")
+    res = run("check", str(note), "--treatment", "right L4-5 transforaminal ESI")
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert "Facts found in" in text
+    assert "radicular_exam_findings = true" in text and "positive straight leg raise" in text
+    assert "Not found in the note (confirm, or document):" in text and "imaging_nerve_root_compromise" in text
+    assert "ESI-LUMBAR" in text
+
+
+def test_check_a_note_with_an_unknown_treatment_is_exit_2(tmp_path):
+    note = tmp_path / "pr2.txt"
+    note.write_text("Low back pain.")
+    res = run("check", str(note), "--treatment", "aromatherapy")
+    assert res.exit_code == 2 and "unknown treatment" in res.output
