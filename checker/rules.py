@@ -240,9 +240,9 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     attribute_facts = [(f"attributes.patterns.{i}", p.fact) for i, p in enumerate(treatments.attributes.patterns)]
     attribute_facts += [(f"attributes.family_defaults.{fam}", name)
                         for fam, defaults in treatments.attributes.family_defaults.items() for name in defaults]
-    for field, name in attribute_facts:
+    for where, name in attribute_facts:
         if name not in vocab or vocab[name].source != "request":
-            errors.append(InputError(root / "treatments.yaml", f"{name!r} is not a request fact", field=field))
+            errors.append(InputError(root / "treatments.yaml", f"{name!r} is not a request fact", field=where))
     for i, p in enumerate(treatments.attributes.patterns):
         for fam in set(p.families) - families:
             errors.append(InputError(root / "treatments.yaml", f"no treatment has family {fam!r}",
