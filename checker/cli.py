@@ -161,7 +161,6 @@ def _case_from_note(ctx: Context, path: str, treatment: str) -> tuple[Case, list
     and which the deciding rule needs but the note does not document."""
     from .cases import case_from_note
     from .presubmit import resolve
-    from .report import documented_inputs
     catalog = ctx.catalog()
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
@@ -176,7 +175,7 @@ def _case_from_note(ctx: Context, path: str, treatment: str) -> tuple[Case, list
     for name, entry in facts.items():
         quote = f' "{entry.evidence.quote}"' if entry.evidence else ""
         lines += report_wrap(f"{name} = {fact_value(entry.value)}:{quote}", 6, first="  + ")
-    needed = [n for c in req.rule.spec.criteria for n in documented_inputs(req.rule, c.code, catalog.vocabulary)]
+    needed = [n for c in req.rule.spec.criteria for n in req.rule.documented_facts(f"criterion:{c.code}")]
     missing = [n for n in dict.fromkeys(needed) if n not in facts and catalog.vocabulary[n].source == "clinical"]
     if missing:
         lines.append("Not found in the note (confirm, or document):")
@@ -385,7 +384,8 @@ def _example_lines(rule, ctx: Context) -> list[str]:
             continue
         result = checker.check_facts(rule, fixture.facts, label=fixture.name)
         lines += ["", *report_wrap(f"example, {label}: {fixture.name}")]
-        lines += report_wrap("; ".join(f"{k} = {fact_value(v)}" for k, v in fixture.facts.items()), 4, first="  facts: ")
+        facts = "; ".join(f"{k} = {fact_value(v)}" for k, v in fixture.facts.items())
+        lines += report_wrap(facts, 4, first="  facts: ")
         lines += report_wrap(", ".join(f"{c.code} {c.verdict.replace('_', ' ')}" for c in result.criteria), 4,
                              first="  verdicts: ")
         lines.append(f"  decision: {result.decision}")

@@ -595,5 +595,6 @@ def _quote_span(text: _Text, pos: int) -> tuple[int, int]:
 def _extracted(name: str, value: Any, mention: _Mention) -> Extracted:
     text = mention.text
     start, end = mention.quote
+    original_end = text.original(end - 1) + 1 if end > start else text.original(start)
     return Extracted(name=name, value=value, quote=text.norm[start:end], source=SOURCES[text.source],
-                     start=text.original(start), end=text.original(end - 1) + 1 if end > start else text.original(start))
+                     start=text.original(start), end=original_end)

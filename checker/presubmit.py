@@ -8,12 +8,12 @@ import html
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .conditions import describe, facts_of
+from .conditions import describe
 from .evaluation import ItemResult, applicable
 from .engine import ReferenceEvaluator, prepare
 from .errors import InputError
 from .facts import FactSpec, FactType, coerce_value
-from .report import documented_inputs, fact_value
+from .report import fact_value
 from .rules import Catalog, Rule
 from .treatments import NormalizedRequest, normalize_request
 
@@ -46,8 +46,11 @@ def checklist(req: Requirement, catalog: Catalog) -> dict[str, Any]:
     checks = dict(rule.compiled.checks)
     criteria = []
     for c in rule.spec.criteria:
-        questions = [{"fact": f, "question": vocab[f].question,
-                      "from_request": req.request.attributes.get(f)} for f in documented_inputs(rule, c.code, vocab)]
+        facts = rule.documented_facts(f"criterion:{c.code}")
+        if c.applies_when is not None:  # whether it applies at all comes first
+            facts = [f for f in rule.documented_facts(f"applies:{c.code}") if f not in facts] + facts
+        questions = [{"fact": f, "question": vocab[f].question, "from_request": req.request.attributes.get(f)}
+                     for f in facts]
         criteria.append({"code": c.code, "title": c.title, "role": c.role, "text": " ".join(c.text.split()),
                          "citation": c.citation.short(), "confirmed": c.confirmed,
                          "applies_when": describe(checks[f"applies:{c.code}"]) if c.applies_when else None,
@@ -92,23 +95,13 @@ def questionnaire(req: Requirement, catalog: Catalog, ask: Ask,
     facts: dict[str, Any] = {**req.request.attributes, **(given or {})}
     asked: set[str] = set(facts)
     evaluator = ReferenceEvaluator()
-    derived = dict(rule.compiled.derived)
-
-    def leaves(node) -> list[str]:
-        out: list[str] = []
-        for f in facts_of(node):
-            for leaf in (leaves(derived[f]) if vocab[f].source == "derived" else [f]):
-                if leaf not in out:
-                    out.append(leaf)
-        return out
 
     def outcome() -> dict[str, Any]:
         return evaluator.evaluate(rule.compiled, prepare(rule.compiled, facts))
 
-    checks = dict(rule.compiled.checks)
     for crit in rule.spec.criteria:
         if crit.applies_when is not None:
-            for name in leaves(checks[f"applies:{crit.code}"]):
+            for name in rule.documented_facts(f"applies:{crit.code}"):
                 if outcome().get(f"applies:{crit.code}") is not None:
                     break
                 if name not in asked:
@@ -116,7 +109,7 @@ def questionnaire(req: Requirement, catalog: Catalog, ask: Ask,
                     _answer(facts, name, ask(vocab[name]))
             if applicable(crit, outcome()) is not True:
                 continue
-        for name in leaves(checks[f"criterion:{crit.code}"]):
+        for name in rule.documented_facts(f"criterion:{crit.code}"):
             if outcome().get(f"criterion:{crit.code}") is not None:
                 break  # settled: the remaining facts cannot change this verdict
             if name not in asked:

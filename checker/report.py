@@ -7,7 +7,7 @@ import textwrap
 from typing import Any, Iterable
 
 from .evaluation import CriterionResult, FactUse, ItemResult
-from .conditions import describe, facts_of
+from .conditions import describe
 from .facts import FactVocabulary
 from .rules import Catalog, Criterion, Rule
 
@@ -257,7 +257,7 @@ def criterion_detail_lines(rule: Rule, c: Criterion, vocab: FactVocabulary) -> l
         if name in rule.criterion_facts[c.code]:
             lines += wrap(f"where {name} = {describe(dnode)}", 4)
     lines += wrap(f"to meet: {c.to_meet}", 2)
-    questions = [(f, vocab[f].question) for f in documented_inputs(rule, c.code, vocab)]
+    questions = [(f, vocab[f].question) for f in rule.documented_facts(f"criterion:{c.code}")]
     if questions:
         lines.append("  questions for the treating office:")
         for name, question in questions:
@@ -269,20 +269,3 @@ def criterion_detail_lines(rule: Rule, c: Criterion, vocab: FactVocabulary) -> l
 
 def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, default=str)
-
-
-def documented_inputs(rule: Rule, code: str, vocab: FactVocabulary) -> list[str]:
-    """The documented facts behind a criterion, following derived facts to their inputs."""
-    derived = dict(rule.compiled.derived)
-    out: list[str] = []
-
-    def walk(name: str) -> None:
-        if vocab[name].source == "derived":
-            for f in facts_of(derived[name]):
-                walk(f)
-        elif name not in out:
-            out.append(name)
-
-    for f in rule.criterion_facts[code]:
-        walk(f)
-    return out

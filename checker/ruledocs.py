@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .conditions import describe
 from .evaluation import Checker
-from .report import documented_inputs, fact_value
+from .report import fact_value
 from .rules import Catalog, Rule
 from .verify import Fixture, fixture_path, load_fixture_file
 
@@ -50,7 +50,7 @@ def rule_page(rule: Rule, catalog: Catalog, checker: Checker) -> str:
     out += ["## Questions for the treating office", ""]
     seen: list[str] = []
     for c in s.criteria:
-        for name in documented_inputs(rule, c.code, vocab):
+        for name in rule.documented_facts(f"criterion:{c.code}"):
             if name not in seen:
                 seen.append(name)
                 out.append(f"- `{name}` ({vocab[name].type.value}): {vocab[name].question}")

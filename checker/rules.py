@@ -165,6 +165,23 @@ class Rule:
     def id(self) -> str:
         return self.spec.id
 
+    def documented_facts(self, check: str) -> list[str]:
+        """The documented facts behind a check ("criterion:CODE" or "applies:CODE"), following derived
+        facts to their inputs, in order of first use."""
+        derived = dict(self.compiled.derived)
+        out: list[str] = []
+
+        def walk(name: str) -> None:
+            if name in derived:
+                for f in facts_of(derived[name]):
+                    walk(f)
+            elif name not in out:
+                out.append(name)
+
+        for f in facts_of(dict(self.compiled.checks)[check]):
+            walk(f)
+        return out
+
 
 @dataclass
 class Catalog:

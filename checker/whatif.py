@@ -9,7 +9,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import All, AnyOf, Compare, Documented, Node, Not, Predicate, facts_of
+from .conditions import All, AnyOf, Compare, Documented, Node, Not, Predicate
 from .engine import ReferenceEvaluator, prepare
 from .evaluation import decide
 from .facts import FactType, FactVocabulary
@@ -87,22 +87,6 @@ def _decision(rule: Rule, facts: dict[str, Any]) -> tuple[str, list[str], dict]:
     return decision, reasons, outcome
 
 
-def _criterion_inputs(rule: Rule, code: str, vocab: FactVocabulary) -> list[str]:
-    derived = dict(rule.compiled.derived)
-    out: list[str] = []
-
-    def walk(name: str) -> None:
-        if vocab[name].source == "derived":
-            for f in facts_of(derived[name]):
-                walk(f)
-        elif name not in out:
-            out.append(name)
-
-    for f in facts_of(dict(rule.compiled.checks)[f"criterion:{code}"]):
-        walk(f)
-    return out
-
-
 def ways_to_certify(rule: Rule, facts: dict[str, Any], vocab: FactVocabulary) -> list[Option]:
     """The smallest sets of fact changes that make a non-certified item certifiable (empty when none
     exist, e.g. the treatment is not recommended)."""
@@ -135,7 +119,7 @@ def ways_to_certify(rule: Rule, facts: dict[str, Any], vocab: FactVocabulary) ->
 def _minimal_fixes(rule: Rule, code: str, facts: dict[str, Any], domains: dict[str, list[Any]],
                    vocab: FactVocabulary) -> list[dict[str, Any]]:
     """The smallest fact changes that make one criterion met."""
-    names = [n for n in _criterion_inputs(rule, code, vocab) if n in domains]
+    names = [n for n in rule.documented_facts(f"criterion:{code}") if n in domains]
     for size in range(1, min(MAX_SET, len(names)) + 1):
         found = []
         for subset in itertools.combinations(names, size):
