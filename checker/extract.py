@@ -307,6 +307,7 @@ class Extractor:
         if context is None:
             raise InputError(folder, "no file defines `context:` (the trigger phrases)")
         self._compile_context(context)
+        self._summary: tuple[str, _Text, list, dict[int, list[_Mention]]] | None = None
         self._patterns = [_CompiledPattern(name, rule, p, _compile(piece),
                                            p.in_sentence and _compile(p.in_sentence),
                                            p.when_request and _compile(p.when_request),
@@ -353,27 +354,35 @@ class Extractor:
     # ---- extraction -----------------------------------------------------------------------------
 
     def extract(self, summary: str, request: str, treatment: str | None = None) -> dict[str, Extracted]:
-        """Documented facts only: a fact that is not found is absent (not documented)."""
-        texts = {"summary": self._prepare(summary or "", "summary"),
-                 "request": self._prepare(request or "", "request")}
-        context = {k: self._context_hits(t) for k, t in texts.items()}
+        """Documented facts only: a fact that is not found is absent (not documented).
+
+        A letter asks about one summary once per item: the prepared summary, its context triggers and
+        every pattern's summary mentions are kept for the last summary seen, so each is scanned once."""
+        summary = summary or ""
+        if self._summary is None or self._summary[0] != summary:
+            prepared = self._prepare(summary, "summary")
+            self._summary = (summary, prepared, self._context_hits(prepared), {})
+        _, summary_text, summary_hits, scanned = self._summary
+        request_text = self._prepare(request or "", "request")
+        texts = {"summary": (summary_text, summary_hits), "request": (request_text, self._context_hits(request_text))}
         request_levels = find_levels(request or "")
         mentions: dict[str, list[_Mention]] = {}
-        for cp in self._patterns:
+        for index, cp in enumerate(self._patterns):
             if not (_applies(cp.rule.when_treatment, treatment, cp.scope)
                     and _applies(cp.pattern.when_treatment, treatment, cp.scope)):
                 continue
-            if cp.when_request is not None and not cp.when_request.search(texts["request"].lower):
+            if cp.when_request is not None and not cp.when_request.search(request_text.lower):
                 continue
             for key in cp.sources:
-                text = texts[key]
-                for m in cp.regex.finditer(text.lower):
-                    if cp.in_sentence is not None and not cp.in_sentence.search(text.lower, *text.sentence(m.start())):
-                        continue
-                    value = self._value(cp, m, text, context[key], request_levels)
-                    if value is not None:
-                        mentions.setdefault(cp.name, []).append(
-                            _Mention(value, m.start(), _quote_span(text, m.start()), text))
+                text, hits = texts[key]
+                if key == "summary" and cp.pattern.convert != "overlaps_request_levels":  # request-independent
+                    if index not in scanned:
+                        scanned[index] = self._scan(cp, text, hits, request_levels)
+                    found = scanned[index]
+                else:
+                    found = self._scan(cp, text, hits, request_levels)
+                if found:
+                    mentions.setdefault(cp.name, []).extend(found)
         out = {}
         for name, found in mentions.items():
             result = _resolve(self.rules[name], self.vocabulary[name].type, found)
@@ -381,6 +390,18 @@ class Extractor:
                 value, mention = result
                 out[name] = _extracted(name, coerce_value(self.vocabulary[name], value), mention)
         return out
+
+    def _scan(self, cp: _CompiledPattern, text: _Text, hits: list[tuple[int, int, Any]],
+              request_levels: list[str]) -> list[_Mention]:
+        """Every mention of one pattern in one text that documents a value after context."""
+        found = []
+        for m in cp.regex.finditer(text.lower):
+            if cp.in_sentence is not None and not cp.in_sentence.search(text.lower, *text.sentence(m.start())):
+                continue
+            value = self._value(cp, m, text, hits, request_levels)
+            if value is not None:
+                found.append(_Mention(value, m.start(), _quote_span(text, m.start()), text))
+        return found
 
     def _context_hits(self, text: _Text) -> list[tuple[int, int, Any]]:
         """Leftmost non-overlapping trigger/pseudo/termination matches, tried at word starts and punctuation."""
