@@ -3,7 +3,7 @@ changed, cases cached), peak memory of the parent and its workers as the run gro
 
 Usage: python benchmarks/bench_audit.py [--letters 20000] [--workers 2] [--engine durable] [--json]
 
-The corpus letters (/work/shared/corpus/letters) are copied to a temporary folder until there are
+The corpus letters (shared/corpus/letters beside the checkout) are copied to a temporary folder until there are
 --letters of them, each copy made unique by a trailing line (so every content hash differs). The warm run
 uses a copy of rules/ with one criterion's title edited (a new catalog digest, the same extractor).
 Memory: resident set size of the parent plus every worker, sampled every 0.2 s (psutil), reported as
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from checker.batch import Audit, Config, Task, audit_one, worker_for
 from checker.store import Store
 
-CORPUS = Path("/work/shared/corpus/letters")
+CORPUS = ROOT.parent / "shared" / "corpus" / "letters"
 
 
 def make_letters(folder: Path, n: int) -> None:

@@ -5,7 +5,7 @@ Usage: python benchmarks/extraction_accuracy.py [--json] [--details] [--annotati
 The gold standard is tests/data/annotations/<CASE>.yaml: for each letter, the documented clinical facts the
 rule deciding each item reads, annotated by a person from the clinical case summary and the request only
 (value, or null when the summary does not document it, with a supporting quote). The letters are read
-from /work/shared/corpus/letters at run time and go through the checker's own path
+from shared/corpus/letters (beside the checkout) at run time and go through the checker's own path
 (read_letter -> case_from_letter with the Extractor). Only annotated facts are scored:
   TP = the extracted value equals the annotation (levels: same set; numbers: within 0.5);
   FP = a value was extracted where the annotation is null or differs;
@@ -32,7 +32,7 @@ from checker.rules import Catalog, load_catalog
 from checker.yamlio import load_yaml
 
 ANNOTATIONS = ROOT / "tests" / "data" / "annotations"
-LETTERS = Path("/work/shared/corpus/letters")
+LETTERS = ROOT.parent / "shared" / "corpus" / "letters"
 NUMBER_TOLERANCE = 0.5
 
 

@@ -13,6 +13,28 @@ from checker.rules import load_catalog
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 SEEDS = ROOT / "cases" / "seeds"
+SHARED = ROOT.parent / "shared"  # the project's shared/ folder sits beside the checkout
+CORPUS = SHARED / "corpus" / "letters"
+
+
+def corpus_facts_seen(extractor, treatments) -> set[str]:
+    """Extract from every corpus letter's summary and item requests as the checker does; every fact
+    found must carry a quote with a span. Returns the names of the facts found."""
+    from checker.letters import read_letter
+    from checker.treatments import normalize_request
+
+    letters = sorted(CORPUS.glob("*.txt"))
+    if not letters:
+        pytest.skip("corpus not available")
+    seen: set[str] = set()
+    for path in letters:
+        letter = read_letter(path)
+        for item in letter.items:
+            code = normalize_request(item.request, treatments).code
+            for name, e in extractor.extract(letter.summary, item.request, code).items():
+                assert e.quote and e.start < e.end, (path.name, name)
+                seen.add(name)
+    return seen
 
 
 def pytest_configure(config):

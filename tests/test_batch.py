@@ -21,9 +21,9 @@ from checker.batch import Audit, Config, run_summary
 from checker.comparison import summarize
 from checker.store import Store
 
-from .conftest import RULES, SEEDS
+from .conftest import RULES, SEEDS, SHARED
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = SHARED / "corpus"
 LETTERS = sorted((CORPUS / "letters").glob("*.txt"))
 needs_corpus = pytest.mark.skipif(len(LETTERS) < 12, reason="corpus letters not available")
 

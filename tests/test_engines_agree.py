@@ -7,7 +7,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from hypothesis import given, note, settings, strategies as st
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
 
 from checker.engine import ReferenceEvaluator, prepare
 from checker.engine_durable import DurableEvaluator

@@ -14,7 +14,7 @@ from checker.extract import Extractor
 from checker.facts import load_vocabulary
 from checker.treatments import load_treatments, normalize_request
 
-from .conftest import RULES, SEEDS
+from .conftest import CORPUS, RULES, SEEDS
 
 SUMMARY_SOURCE = "clinical case summary"
 # 13 of the 16 hand-written facts quoted from the case summaries are found; the 3 missed are inferences
@@ -135,7 +135,7 @@ def test_relief_from_another_kind_of_injection_is_not_read_for_the_item(extracto
 
 
 def test_every_corpus_summary_is_read(extractor):
-    letters = sorted(Path("/work/shared/corpus/letters").glob("*.txt"))
+    letters = sorted(CORPUS.glob("*.txt"))
     if not letters:
         pytest.skip("corpus not available")
     read = [extractor.extract(summary_of(p.read_text()), "Lumbar ESI", "ESI-LUMBAR") for p in letters]

@@ -3,16 +3,13 @@ surgery-injections.yaml): positive, negated and plan/administrative wording, and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from checker.extract import Extractor
 from checker.facts import load_vocabulary
 
-from .conftest import RULES
+from .conftest import RULES, corpus_facts_seen
 
-CORPUS = Path("/work/shared/corpus/letters")
 ABSENT = object()
 
 
@@ -168,19 +165,7 @@ def test_surgery_injection_facts(extractor, fact, text, item, expected):
 
 
 def test_every_corpus_summary_and_request_is_read(extractor):
-    from checker.letters import read_letter
-    from checker.treatments import load_treatments, normalize_request
-    letters = sorted(CORPUS.glob("*.txt"))
-    if not letters:
-        pytest.skip("corpus not available")
-    treatments = load_treatments(RULES)
-    found = set()
-    for path in letters:
-        letter = read_letter(path)
-        for item in letter.items:
-            code = normalize_request(item.request, treatments).code
-            for name, e in extractor.extract(letter.summary, item.request, code).items():
-                assert e.quote and e.start < e.end
-                found.add(name)
+    from checker.treatments import load_treatments
+    seen = corpus_facts_seen(extractor, load_treatments(RULES))
     assert {"exam_findings_suggest_lesion", "plain_films_nondiagnostic", "surgical_lesion_exam_findings",
-            "knee_mechanical_symptoms", "labral_tear_suspected"} <= found
+            "knee_mechanical_symptoms", "labral_tear_suspected"} <= seen

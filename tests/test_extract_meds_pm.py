@@ -3,16 +3,12 @@ rules/extraction/physical-medicine.yaml): findings, negations, plans, UR languag
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from checker.extract import Extractor
 from checker.facts import load_vocabulary
 
-from .conftest import RULES
-
-CORPUS = Path("/work/shared/corpus/letters")
+from .conftest import RULES, corpus_facts_seen
 
 
 @pytest.fixture(scope="module")
@@ -168,22 +164,8 @@ def test_inpatient_rehabilitation_gains(extractor):
 # ---- the corpus ---------------------------------------------------------------------------------------
 
 def test_every_corpus_summary_and_item_is_read(extractor):
-    from checker.letters import read_letter
-    from checker.treatments import load_treatments, normalize_request
-
-    letters = sorted(CORPUS.glob("*.txt"))
-    if not letters:
-        pytest.skip("corpus not available")
-    treatments = load_treatments(RULES)
-    names = set(extractor.rules)
-    seen = set()
-    for path in letters:
-        letter = read_letter(path)
-        for item in letter.items:
-            code = normalize_request(item.request, treatments).code
-            for name, e in extractor.extract(letter.summary, item.request, code).items():
-                assert e.quote and e.start < e.end
-                seen.add(name)
+    from checker.treatments import load_treatments
+    seen = corpus_facts_seen(extractor, load_treatments(RULES))
     mine = {"current_opioid_prescription", "concurrent_nsaid", "acute_muscle_spasm", "working_full_duty",
             "neuropathic_pain", "current_medications_documented", "continuing_medication"}
-    assert mine <= seen <= names
+    assert mine <= seen <= set(extractor.rules)

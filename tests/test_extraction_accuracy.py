@@ -17,7 +17,9 @@ from checker.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 ANNOTATIONS = ROOT / "tests" / "data" / "annotations"
-LETTERS = Path("/work/shared/corpus/letters")
+from .conftest import CORPUS  # noqa: E402
+
+LETTERS = CORPUS
 MAX_QUOTE_WORDS = 25
 
 # Measured when the 39 annotations were written: micro precision 0.70, recall 0.36. With the family
@@ -27,7 +29,7 @@ MAX_QUOTE_WORDS = 25
 MIN_MICRO_PRECISION = 0.75
 MIN_MICRO_RECALL = 0.48
 
-needs_letters = pytest.mark.skipif(not LETTERS.is_dir(), reason="corpus letters (/work/shared) not available")
+needs_letters = pytest.mark.skipif(not LETTERS.is_dir(), reason="corpus letters (shared/ beside the checkout) not available")
 
 
 @functools.cache
