@@ -181,7 +181,7 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
                 for name, x in found.items() if vocabulary[name].source == "clinical"
                 and (vocabulary[name].scope == scope)}
 
-    case_facts = entries(extractor.extract(letter.summary, "", None), "case")
+    case_facts = entries(extractor.extract(letter.summary, "", None, scope="case"), "case")
     injury, request_day = patient["date_of_injury"], dates["ur_decision"] or dates["imr_decision"]
     if injury and request_day and request_day >= injury and "weeks_since_injury" in vocabulary:
         case_facts["weeks_since_injury"] = {
@@ -193,7 +193,7 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
         code = normalize_request(it.request, treatments).code
         items.append({
             "request": it.request,
-            "facts": entries(extractor.extract(letter.summary, it.request, code), "item"),
+            "facts": entries(extractor.extract(letter.summary, it.request, code, scope="item"), "item"),
             "ur_decision": "modified" if it.original_request else None,
             "outcome": it.outcome,
             "original_request": it.original_request,

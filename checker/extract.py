@@ -78,6 +78,24 @@ def _lower_pattern(pattern: str) -> str:
     return "".join(out)
 
 
+def _anchor(pattern: str) -> str:
+    """The literal text a regex must start with (after any \\b), or "" when it has none: a plain
+    substring test then rules out most patterns for a text before the regex engine runs."""
+    try:
+        ops = list(sre_parse.parse(pattern))
+    except re.error:
+        return ""
+    chars: list[str] = []
+    for op, arg in ops:
+        if op is sre_constants.AT and not chars:
+            continue
+        if op is sre_constants.LITERAL:
+            chars.append(chr(arg))
+            continue
+        break
+    return "".join(chars) if len(chars) >= 3 else ""
+
+
 def _alternatives(pattern: str) -> list[str]:
     """Split a regex without named groups at its top-level `|`: `re` scans a pattern fast only when it
     starts with a literal, and 'a|(?:b|c) d' does not, while 'a' and '(?:b|c) d' each do."""
@@ -312,7 +330,8 @@ class Extractor:
                                            p.in_sentence and _compile(p.in_sentence),
                                            p.when_request and _compile(p.when_request),
                                            vocabulary[name].scope, vocabulary[name].type,
-                                           ("summary", "request") if p.source == "any" else (p.source,))
+                                           ("summary", "request") if p.source == "any" else (p.source,),
+                                           _anchor(_lower_pattern(piece)))
                           for name, rule in self.rules.items() for p in rule.patterns
                           for piece in _alternatives(p.regex)]
 
@@ -353,8 +372,10 @@ class Extractor:
 
     # ---- extraction -----------------------------------------------------------------------------
 
-    def extract(self, summary: str, request: str, treatment: str | None = None) -> dict[str, Extracted]:
-        """Documented facts only: a fact that is not found is absent (not documented).
+    def extract(self, summary: str, request: str, treatment: str | None = None,
+                scope: Literal["case", "item"] | None = None) -> dict[str, Extracted]:
+        """Documented facts only: a fact that is not found is absent (not documented). With `scope`, only
+        the facts of that scope (a case reads its case facts once, and its item facts per item).
 
         A letter asks about one summary once per item: the prepared summary, its context triggers and
         every pattern's summary mentions are kept for the last summary seen, so each is scanned once."""
@@ -368,6 +389,8 @@ class Extractor:
         request_levels = find_levels(request or "")
         mentions: dict[str, list[_Mention]] = {}
         for index, cp in enumerate(self._patterns):
+            if scope is not None and cp.scope != scope:
+                continue
             if not (_applies(cp.rule.when_treatment, treatment, cp.scope)
                     and _applies(cp.pattern.when_treatment, treatment, cp.scope)):
                 continue
@@ -394,7 +417,9 @@ class Extractor:
     def _scan(self, cp: _CompiledPattern, text: _Text, hits: list[tuple[int, int, Any]],
               request_levels: list[str]) -> list[_Mention]:
         """Every mention of one pattern in one text that documents a value after context."""
-        found = []
+        found: list[_Mention] = []
+        if cp.anchor and cp.anchor not in text.lower:
+            return found
         for m in cp.regex.finditer(text.lower):
             if cp.in_sentence is not None and not cp.in_sentence.search(text.lower, *text.sentence(m.start())):
                 continue
@@ -474,6 +499,7 @@ class _CompiledPattern:
     scope: str
     type: FactType
     sources: tuple[str, ...]
+    anchor: str = ""  # literal text every match starts with: when absent from a text, skip the regex
 
 
 _NON_SPACE = re.compile(r"\S+")
