@@ -94,7 +94,7 @@ class Result:
     path: str
     content_hash: str
     case_json: str | None = None  # set when the case was read now (to cache)
-    rows: list[dict[str, Any]] | None = None
+    rows: list[tuple] | None = None  # checker.store.item_record of each item row
     read_error: str | None = None
     eval_error: str | None = None
     reevaluated: bool = False
@@ -106,7 +106,6 @@ class _Worker:
     def __init__(self, context):
         self.context = context
         self.catalog = context.catalog()
-        context.extractor()  # loaded before forking, shared by the local workers
         self._checker = None
 
     def checker(self):
@@ -138,6 +137,7 @@ def audit_one(worker: _Worker, task: Task) -> Result:
     """Read (unless cached), extract and evaluate one input; every failure becomes a reason, never a raise."""
     from .cases import Case
     from .comparison import item_row
+    from .store import item_record
     result = Result(task.path, task.content_hash, reevaluated=task.case_json is not None)
     catalog = worker.catalog
     if task.case_json is None:
@@ -155,7 +155,7 @@ def audit_one(worker: _Worker, task: Task) -> Result:
                                                                   "treatments": catalog.treatments})
     try:
         results = worker.checker().check_case(case)
-        result.rows = [item_row(r, case, item, catalog) for r, item in zip(results, case.items)]
+        result.rows = [item_record(item_row(r, case, item, catalog)) for r, item in zip(results, case.items)]
     except Exception as exc:  # noqa: BLE001 - a bug in evaluation costs this input only
         result.eval_error = f"internal error while evaluating: {type(exc).__name__}: {exc}"
     return result
@@ -176,14 +176,15 @@ def _init_local_worker(config: Config) -> None:
 # ---- executors ------------------------------------------------------------------------------------------
 
 class LocalExecutor:
-    """A process pool (fork: workers inherit the loaded catalog) that survives a worker's death."""
+    """A process pool (fork: workers inherit the loaded catalog, and the extractor once an input needs
+    reading) that survives a worker's death."""
 
     def __init__(self, config: Config, workers: int):
         self.config = config
         self.workers = workers
         self.window = 2 * workers
-        worker_for(config)  # load the catalog and extractor once, before forking
-        self.pool = self._pool(workers)
+        self.worker = worker_for(config)  # load the catalog once, before forking
+        self.pool = self._pool(workers)  # forks at the first submit
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
@@ -200,6 +201,8 @@ class LocalExecutor:
                 if chunk is None:
                     exhausted = True
                 else:
+                    if any(t.case_json is None for t in chunk):  # an input to read: load the extractor once,
+                        self.worker.context.extractor()  # before forking (a re-run after a rule change never does)
                     in_flight[self.pool.submit(process_chunk, self.config, chunk)] = chunk
             if not in_flight:
                 if suspects:

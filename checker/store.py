@@ -13,7 +13,9 @@ Tables:
   evaluations(content_hash, extractor, ruleset, evaluator, status ok|failed, reason, items)
   items(content_hash, extractor, ruleset, evaluator, idx, path, case_id, treatment, family, rule, guideline,
         decision, predicted, actual, agree, reviewer_specialty, decision_date, row)
-        PK (content_hash, extractor, ruleset, evaluator, idx); `row` is checker.comparison.item_row as JSON.
+        PK (content_hash, extractor, ruleset, evaluator, idx); `row` is checker.comparison.item_row as compact
+        JSON with the rationale left out (null): the input's case (cases.case_json) holds it once for every
+        ruleset, and reads join it back in.
 
 Every write of one input (its case, evaluation, items and input row) is in one transaction, so a run
 killed at any point leaves each input either fully recorded or not at all.
@@ -58,6 +60,27 @@ CREATE INDEX IF NOT EXISTS items_by_ruleset ON items(ruleset, evaluator, extract
 
 _ITEM_COLUMNS = ("treatment", "family", "rule", "guideline", "decision", "predicted", "actual", "agree",
                  "reviewer_specialty", "decision_date")
+_INSERT_ITEM = f"INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, {', '.join('?' * len(_ITEM_COLUMNS))}, ?)"
+
+
+def item_record(row: dict[str, Any]) -> tuple:
+    """What the items table keeps of one item row (checker.comparison.item_row): idx, case_id, the query
+    columns and the row as JSON without its rationale. Built in the workers, so the parent only inserts."""
+    return (row["index"], row["case"], *[row[c] for c in _ITEM_COLUMNS],
+            json.dumps({**row, "rationale": None}, separators=(",", ":"), default=str))
+
+
+def _item_row(content_hash: str, path: str, row: str, rationale: str | None) -> dict[str, Any]:
+    """An item row as stored, with the rationale joined back from its case (rows of older stores kept it)."""
+    item = json.loads(row)
+    if item.get("rationale") is None:
+        item["rationale"] = rationale
+    return {**item, "content_hash": content_hash, "path": path}
+
+
+# The rationale of an item, from the case it was evaluated from (items.idx is 1-based in case.items).
+_RATIONALE = ("json_extract(cases.case_json, '$.items[' || (items.idx - 1) || '].rationale') FROM items "
+              "LEFT JOIN cases ON cases.content_hash = items.content_hash AND cases.extractor = items.extractor")
 
 
 def _now() -> str:
@@ -72,6 +95,7 @@ class Store:
         self.path = Path(path)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA page_size=16384")  # new stores: 5 KB cases and 1.6 KB item rows pack with less waste
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commits, never corrupts
         self.db.executescript(_SCHEMA)
@@ -104,12 +128,10 @@ class Store:
         if keys is None:
             return
         extractor, latest_ruleset, evaluator = keys
-        yield from self._rows("WHERE extractor = ? AND ruleset = ? AND evaluator = ? ORDER BY path, idx",
-                              (extractor, ruleset or latest_ruleset, evaluator))
-
-    def _rows(self, where: str, params: tuple) -> Iterator[dict[str, Any]]:
-        for content_hash, path, row in self.db.execute(f"SELECT content_hash, path, row FROM items {where}", params):
-            yield {**json.loads(row), "content_hash": content_hash, "path": path}
+        query = (f"SELECT items.content_hash, items.path, items.row, {_RATIONALE} WHERE items.extractor = ? "
+                 "AND items.ruleset = ? AND items.evaluator = ? ORDER BY items.path, items.idx")
+        for r in self.db.execute(query, (extractor, ruleset or latest_ruleset, evaluator)):
+            yield _item_row(*r)
 
     # ---- write API (checker.batch) --------------------------------------------------------------------
 
@@ -147,8 +169,9 @@ class Store:
 
     def duplicate_of(self, content_hash: str, run: int, path: str) -> str | None:
         """Another input of the same run with the same content, already read."""
-        r = self.db.execute("SELECT path FROM inputs WHERE content_hash = ? AND run = ? AND status = 'read' "
-                            "AND path != ? LIMIT 1", (content_hash, run, path)).fetchone()
+        # without the index hint SQLite picks inputs_by_run and scans the whole run for every input (quadratic)
+        r = self.db.execute("SELECT path FROM inputs INDEXED BY inputs_by_hash WHERE content_hash = ? AND run = ? "
+                            "AND status = 'read' AND path != ? LIMIT 1", (content_hash, run, path)).fetchone()
         return r[0] if r else None
 
     def record_input(self, path: str, content_hash: str | None, status: str, reason: str | None, run: int,
@@ -162,28 +185,26 @@ class Store:
                         (content_hash, extractor, "failed" if case_json is None else "ok", reason, case_json))
 
     def record_evaluation(self, content_hash: str, path: str, keys: tuple[str, str, str],
-                          rows: list[dict[str, Any]] | None, reason: str | None) -> None:
-        """The item rows of one input (replacing any earlier rows under the same keys), or its failure."""
-        extractor, ruleset, evaluator = keys
+                          records: list[tuple] | None, reason: str | None) -> None:
+        """The items of one input as `item_record`s (replacing any earlier ones under the same keys), or its
+        failure. The input's case must be recorded (it holds the rationales)."""
         self.db.execute("DELETE FROM items WHERE content_hash = ? AND extractor = ? AND ruleset = ? AND evaluator = ?",
                         (content_hash, *keys))
         self.db.execute("INSERT OR REPLACE INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (content_hash, *keys, "failed" if rows is None else "ok", reason, len(rows or [])))
-        self.db.executemany(
-            f"INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, {', '.join('?' * len(_ITEM_COLUMNS))}, ?)",
-            [(content_hash, extractor, ruleset, evaluator, row["index"], path, row["case"],
-              *[row[c] for c in _ITEM_COLUMNS], json.dumps(row, default=str)) for row in rows or []])
+                        (content_hash, *keys, "failed" if records is None else "ok", reason, len(records or [])))
+        if records:
+            self.db.executemany(_INSERT_ITEM, [(content_hash, *keys, r[0], path, *r[1:]) for r in records])
 
     # ---- what one run's inputs amount to ------------------------------------------------------------
 
     def run_items(self, run: int) -> Iterator[dict[str, Any]]:
         """Item rows of the inputs a run accounted for as read (now or in an earlier run), in path order."""
-        query = ("SELECT items.content_hash, inputs.path, items.row FROM items JOIN inputs "
+        query = (f"SELECT items.content_hash, inputs.path, items.row, {_RATIONALE} JOIN inputs "
                  "ON items.content_hash = inputs.content_hash AND items.extractor = inputs.extractor "
                  "AND items.ruleset = inputs.ruleset AND items.evaluator = inputs.evaluator "
                  "WHERE inputs.run = ? AND inputs.status = 'read' ORDER BY inputs.path, items.idx")
-        for content_hash, path, row in self.db.execute(query, (run,)):
-            yield {**json.loads(row), "content_hash": content_hash, "path": path}
+        for r in self.db.execute(query, (run,)):
+            yield _item_row(*r)
 
     def run_inputs(self, run: int, status: str) -> Iterator[dict[str, Any]]:
         for r in self.db.execute("SELECT path, content_hash, reason FROM inputs WHERE run = ? AND status = ? "

@@ -144,7 +144,7 @@ def test_every_fault_is_recorded_with_its_reason_and_the_totals_add_up(tmp_path,
     (folder / "notes.md").write_text("not an input")
     real_extract = Extractor.extract
 
-    def extract(self, summary, request, treatment=None):
+    def extract(self, summary, request, treatment=None, scope=None):
         if "ZZBOOM" in summary:
             raise ZeroDivisionError("injected")
         return real_extract(self, summary, request, treatment)
@@ -202,3 +202,27 @@ def test_dask_executor_gives_the_same_items(tmp_path):
     dask = audit(tmp_path / "dask.sqlite", [SEEDS], workers=2, executor="dask")
     assert dask.counts.as_dict() == local.counts.as_dict()
     assert list(Store(tmp_path / "dask.sqlite").items()) == list(Store(tmp_path / "local.sqlite").items())
+
+
+def test_the_rationale_is_stored_once_with_the_case_and_read_back_into_every_row(tmp_path):
+    letters = sorted((SEEDS.parent / "letters").glob("*.txt"))
+    db = tmp_path / "audit.sqlite"
+    job = audit(db, [letters[0].parent])
+    context = batch.worker_for(Config(str(RULES), "reference")).context
+    expected = [(str(p), item.rationale) for p in letters for item in context.read(p).items]
+    assert any(rationale for _, rationale in expected)
+    store = Store(db)
+    assert [(r["path"], r["rationale"]) for r in store.items()] == expected
+    assert [r["rationale"] for r in store.run_items(job.run_id)] == [rationale for _, rationale in expected]
+    stored = [json.loads(row) for (row,) in store.db.execute("SELECT row FROM items")]
+    assert len(stored) == len(expected) and all(r["rationale"] is None for r in stored)
+
+
+def test_finding_a_duplicate_looks_up_the_content_hash_not_the_whole_run(tmp_path):
+    store = Store(tmp_path / "audit.sqlite")
+    statements: list[str] = []
+    store.db.set_trace_callback(statements.append)
+    store.duplicate_of("0" * 64, 1, "a.txt")
+    store.db.set_trace_callback(None)
+    plan = " ".join(str(tuple(r)) for r in store.db.execute("EXPLAIN QUERY PLAN " + statements[-1]))
+    assert "inputs_by_hash" in plan  # scanning the run's inputs instead made every run quadratic
