@@ -217,3 +217,13 @@ def test_seed_facts_are_not_contradicted_and_most_summary_facts_are_found(extrac
     print(f"found {len(found)} of {len(from_summary)} hand-written facts quoted from the case summary")
     assert len(from_summary) >= 15
     assert len(found) / len(from_summary) >= MIN_SUMMARY_RECALL
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Eight sessions of physical therapy had not proven particularly beneficial, per the provider.", True),
+    ("The therapist reported minimal to no improvement of symptoms after the course.", True),
+    ("There was significant improvement with physical therapy.", False),
+    ("The patient reports minimal to no improvement of the rash.", None),  # no treatment named: nothing
+])
+def test_failed_conservative_care_wordings(extractor, text, expected):
+    assert facts(extractor, text).get("conservative_care_failed") is expected

@@ -23,11 +23,11 @@ LETTERS = CORPUS
 MAX_QUOTE_WORDS = 25
 
 # Measured when the 39 annotations were written: micro precision 0.70, recall 0.36. With the family
-# extraction patterns and whole-sentence UR scope: micro precision 0.82 (32 TP, 7 FP), recall 0.54
-# (32 of 59 documented values); macro 0.79 / 0.52. The floors sit a little below, so a regression
+# extraction patterns, whole-sentence UR scope and more failed-care wordings: micro precision 0.83
+# (34 TP, 7 FP), recall 0.58 (34 of 59 documented values); macro 0.79 / 0.53. The floors sit a little below, so a regression
 # fails; raise them as the extraction patterns improve.
 MIN_MICRO_PRECISION = 0.75
-MIN_MICRO_RECALL = 0.48
+MIN_MICRO_RECALL = 0.52
 
 needs_letters = pytest.mark.skipif(not LETTERS.is_dir(), reason="corpus letters (shared/ beside the checkout) not available")
 
