@@ -352,6 +352,7 @@ class Counts:
     inputs: int = 0
     read: int = 0  # read, extracted and evaluated now
     reevaluated: int = 0  # evaluated now from the cached case (the rules changed)
+    carried_over: int = 0  # the rules changed, but none that decides its items: earlier results kept
     failed: int = 0
     skipped: int = 0  # already done, duplicate content, or not an input
     items: int = 0
@@ -382,6 +383,9 @@ class Audit:
         self.run_id = self.store.start_run(
             imrcheck=__version__, extractor=self.keys[0], ruleset=self.keys[1], evaluator=self.keys[2],
             engine=self.config.engine, executor=self.executor, workers=self.workers, paths=paths)
+        self.digests = worker.catalog.treatment_digests()
+        self.store.save_treatment_digests(self.keys[1], self.digests)
+        self._earlier_digests: dict[str, dict[str, str] | None] = {}
         self._in_flight: set[str] = set()
         self._last_commit = time.monotonic()
         self.store.begin()
@@ -454,7 +458,20 @@ class Audit:
         if status == "failed":
             self._account(path, "failed", reason, digest, "failed")
             return None
+        carried = self.store.carry_over(digest, path, self.keys, self._unchanged)
+        if carried is not None:
+            self.counts.items += carried
+            self._account(path, "read", None, digest, "carried_over")
+            return None
         return Task(path, digest, case_json)
+
+    def _unchanged(self, old_ruleset: str, codes: list[str | None]) -> bool:
+        """True when every treatment of an input is decided by the same rules under both rule sets."""
+        if old_ruleset not in self._earlier_digests:
+            self._earlier_digests[old_ruleset] = self.store.treatment_digests(old_ruleset)
+        old = self._earlier_digests[old_ruleset]
+        return old is not None and all(
+            old.get(code or "") is not None and old.get(code or "") == self.digests.get(code or "") for code in codes)
 
     def _record(self, r: Result) -> None:
         self._in_flight.discard(r.content_hash)

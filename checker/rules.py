@@ -191,6 +191,28 @@ class Catalog:
     rules: dict[str, Rule]
     derived: dict[str, tuple[DerivedFact, str]]  # name -> (definition, rule id that defines it)
     digest: str
+    _treatment_digests: dict[str, str] | None = field(default=None, repr=False)
+
+    def treatment_digests(self) -> dict[str, str]:
+        """Per treatment code, a hash of everything that decides an item of that treatment: the fact and
+        treatment vocabularies, every rule file claiming the code, and the files defining the derived
+        facts those rules use; "" stands for items with no code. Equal hashes under two rule sets mean
+        the item's evaluation cannot differ between them."""
+        if self._treatment_digests is None:
+            base = hashlib.sha256()
+            for p in [*vocabulary_files(self.root), *treatment_files(self.root)]:
+                base.update(p.name.encode() + b"\0" + p.read_bytes())
+            out = {"": base.hexdigest()[:16]}
+            for code in self.treatments.treatments:
+                h = base.copy()
+                claiming = self.rules_for(code)
+                ids = {r.id for r in claiming} | {self.derived[name][1] for r in claiming
+                                                   for name, _ in r.compiled.derived}
+                for rule_id in sorted(ids):
+                    h.update(rule_id.encode() + b"\0" + self.rules[rule_id].path.read_bytes())
+                out[code] = h.hexdigest()[:16]
+            self._treatment_digests = out
+        return self._treatment_digests
 
     def criterion(self, code: str) -> tuple[Rule, Criterion] | None:
         for rule in self.rules.values():

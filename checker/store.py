@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,39 @@ class Store:
                         "failed = ?, skipped = ?, items = ? WHERE id = ?",
                         (_now(), counts["inputs"], counts["read"], counts["reevaluated"], counts["failed"],
                          counts["skipped"], counts["items"], run))
+
+    def save_treatment_digests(self, ruleset: str, digests: dict[str, str]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"treatment_digests:{ruleset}",
+                                                                      json.dumps(digests, sort_keys=True)))
+
+    def treatment_digests(self, ruleset: str) -> dict[str, str] | None:
+        r = self.db.execute("SELECT value FROM meta WHERE key = ?", (f"treatment_digests:{ruleset}",)).fetchone()
+        return json.loads(r[0]) if r else None
+
+    def carry_over(self, content_hash: str, path: str, keys: tuple[str, str, str],
+                   unchanged: Callable[[str, list[str | None]], bool]) -> int | None:
+        """Copy an input's items from an earlier rule set under `keys` when `unchanged(old_ruleset,
+        treatment codes)` says no rule deciding them changed (receipts get the new rule set's digest).
+        Returns the number of items copied, or None when no earlier evaluation qualifies."""
+        extractor, ruleset, evaluator = keys
+        for (old,) in self.db.execute("SELECT ruleset FROM evaluations WHERE content_hash = ? AND extractor = ? "
+                                      "AND evaluator = ? AND ruleset != ? AND status = 'ok'",
+                                      (content_hash, extractor, evaluator, ruleset)).fetchall():
+            codes = [r[0] for r in self.db.execute(
+                "SELECT treatment FROM items WHERE content_hash = ? AND extractor = ? AND ruleset = ? "
+                "AND evaluator = ? ORDER BY idx", (content_hash, extractor, old, evaluator))]
+            if not unchanged(old, codes):
+                continue
+            self.db.execute("DELETE FROM items WHERE content_hash = ? AND extractor = ? AND ruleset = ? "
+                            "AND evaluator = ?", (content_hash, *keys))
+            self.db.execute(f"INSERT INTO items SELECT content_hash, extractor, ?, evaluator, idx, ?, "
+                            f"case_id, {', '.join(_ITEM_COLUMNS)}, replace(row, ?, ?) FROM items "
+                            "WHERE content_hash = ? AND extractor = ? AND ruleset = ? AND evaluator = ?",
+                            (ruleset, path, old, ruleset, content_hash, extractor, old, evaluator))
+            self.db.execute("INSERT OR REPLACE INTO evaluations VALUES (?, ?, ?, ?, 'ok', NULL, ?)",
+                            (content_hash, *keys, len(codes)))
+            return len(codes)
+        return None
 
     def begin(self) -> None:
         self.db.execute("BEGIN")
