@@ -144,7 +144,7 @@ def audit_one(worker: _Worker, task: Task) -> Result:
         try:
             case = read_case(worker, task.path)
         except InputError as exc:
-            result.read_error = exc.one_line()
+            result.read_error = exc.detail()
             return result
         except Exception as exc:  # noqa: BLE001 - a bug in the parser or extractor costs this input only
             result.read_error = f"internal error while reading: {type(exc).__name__}: {exc}"

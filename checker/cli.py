@@ -326,7 +326,7 @@ def ingest(ctx: Context, letters: tuple[str, ...], out_dir: Path) -> None:
         try:
             case = ctx.read(path)
         except InputError as exc:
-            errors.append({"input": str(path), "reason": exc.one_line()})
+            errors.append({"input": str(path), "reason": exc.detail()})
             continue
         target = out_dir / f"{path.stem}.yaml"
         header = (f"# Read by imrcheck from {path}. Facts were extracted from the clinical case summary and\n"
@@ -495,7 +495,7 @@ def _verify_diff(ctx: Context, ref: str, case_paths: tuple[str, ...], fmt: str) 
             try:
                 cases.append(ctx.read(path))
             except InputError as exc:
-                errors.append({"input": str(path), "reason": exc.one_line()})
+                errors.append({"input": str(path), "reason": exc.detail()})
         items = item_changes(cases, old, new)
     if fmt == "json":
         click.echo(to_json({"ref": ref, "fixtures": fixtures, "items": items, "errors": errors}))

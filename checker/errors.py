@@ -23,6 +23,11 @@ class InputError(Exception):
             where += f": {self.field}"
         return f"{where}: {self.message}"
 
+    def detail(self) -> str:
+        """The error without the file name, for lists that already name the input."""
+        parts = ([f"line {self.line}"] if self.line is not None else []) + ([self.field] if self.field else [])
+        return ": ".join([*parts, self.message])
+
 
 class InputErrors(Exception):
     """Several problems found in one pass (lint reports all of them, not only the first)."""
