@@ -176,12 +176,7 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
         patient.update(age=int(m.group(1)), sex=_SEX[m.group(2).lower()])
     dates = {"ur_decision": letter.dates.get("ur_denial"), "imr_decision": letter.dates.get("decision")}
 
-    def entries(found: dict, scope: str) -> dict[str, dict[str, Any]]:
-        return {name: {"value": x.value, "evidence": {"quote": x.quote, "source": x.source}}
-                for name, x in found.items() if vocabulary[name].source == "clinical"
-                and (vocabulary[name].scope == scope)}
-
-    case_facts = entries(extractor.extract(letter.summary, "", None, scope="case"), "case")
+    case_facts = _fact_entries(extractor.extract(letter.summary, "", None, scope="case"), vocabulary, "case")
     injury, request_day = patient["date_of_injury"], dates["ur_decision"] or dates["imr_decision"]
     if injury and request_day and request_day >= injury and "weeks_since_injury" in vocabulary:
         case_facts["weeks_since_injury"] = {
@@ -193,7 +188,8 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
         code = normalize_request(it.request, treatments).code
         items.append({
             "request": it.request,
-            "facts": entries(extractor.extract(letter.summary, it.request, code, scope="item"), "item"),
+            "facts": _fact_entries(extractor.extract(letter.summary, it.request, code, scope="item"), vocabulary,
+                                   "item"),
             "ur_decision": "modified" if it.original_request else None,
             "outcome": it.outcome,
             "original_request": it.original_request,
@@ -229,13 +225,16 @@ def case_from_note(case_id: str, note: str, request: str, treatment: str, extrac
     found = extractor.extract(note, request, treatment)
     vocab = catalog.vocabulary
 
-    def entries(scope: str) -> dict[str, Any]:
-        return {n: {"value": x.value, "evidence": {"quote": x.quote, "source": "progress note"}}
-                for n, x in found.items() if vocab[n].source == "clinical" and vocab[n].scope == scope}
-
-    data = {"case": case_id, "facts": entries("case"),
-            "items": [{"request": request, "treatment": treatment, "facts": entries("item")}]}
+    data = {"case": case_id, "facts": _fact_entries(found, vocab, "case", "progress note"),
+            "items": [{"request": request, "treatment": treatment,
+                       "facts": _fact_entries(found, vocab, "item", "progress note")}]}
     try:
         return Case.model_validate(data, context={"vocabulary": vocab, "treatments": catalog.treatments})
     except ValidationError as exc:
         raise first_validation_error(case_id, data, exc) from None
+
+
+def _fact_entries(found: dict, vocabulary: FactVocabulary, scope: str, source: str | None = None) -> dict[str, Any]:
+    """Extracted clinical facts of one scope as case-file entries with their evidence."""
+    return {name: {"value": x.value, "evidence": {"quote": x.quote, "source": source or x.source}}
+            for name, x in found.items() if vocabulary[name].source == "clinical" and vocabulary[name].scope == scope}

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from .cases import Case, Item
-from .evaluation import FactUse, ItemResult
+from .evaluation import ItemResult, leaves
 from .rules import Catalog
 
 OUTCOMES = ("upheld", "overturned")
@@ -87,20 +87,14 @@ def reason_agreement(result: ItemResult, rationale: str | None, catalog: Catalog
             "agree": (bool(shared) if reviewer else None)}
 
 
-def _leaf_values(uses: list[FactUse], out: dict[str, Any]) -> dict[str, Any]:
-    for f in uses:
-        if f.inputs:
-            _leaf_values(f.inputs, out)
-        else:
-            out.setdefault(f.name, f.value)
-    return out
-
-
 def item_row(r: ItemResult, case: Case, item: Item, catalog: Catalog) -> dict[str, Any]:
     """One disputed item as a flat record: what `audit --format json` prints per item and what the batch
     store keeps. The reviewer's rationale and reason agreement are read only here, after prediction."""
     t = catalog.treatments.treatments.get(r.treatment) if r.treatment else None
     cited = item.guidelines_cited
+    consulted: dict[str, Any] = {}
+    for f in leaves([u for c in r.criteria for u in c.facts]):
+        consulted.setdefault(f.name, f.value)
     return {
         "case": r.case, "item": r.request, "index": r.index, "treatment": r.treatment,
         "family": t.family if t else None, "rule": r.rule, "guideline": r.guideline, "edition": r.edition,
@@ -108,7 +102,7 @@ def item_row(r: ItemResult, case: Case, item: Item, catalog: Catalog) -> dict[st
         "reasons": r.reasons,
         "criteria": [{"code": c.code, "title": c.title, "verdict": c.verdict, "blocking": c.blocking,
                       "citation": c.citation} for c in r.criteria],
-        "facts": {k: v for k, v in sorted(_leaf_values([f for c in r.criteria for f in c.facts], {}).items())},
+        "facts": dict(sorted(consulted.items())),
         "reviewer_specialty": case.reviewer_specialty,
         "decision_date": case.dates.imr_decision.isoformat() if case.dates.imr_decision else None,
         "maximus_guideline": cited.imr if cited else None,

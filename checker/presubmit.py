@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .conditions import describe
-from .evaluation import ItemResult, applicable
+from .evaluation import ItemResult, applicable, leaves
 from .engine import ReferenceEvaluator, prepare
 from .errors import InputError
 from .facts import FactSpec, FactType, coerce_value
@@ -193,7 +193,7 @@ def report_markdown(case_id: str, results: list[ItemResult]) -> str:
             out.append(f"| {mark} | **{c.code}** {c.title} | {c.citation} |")
         out.append("")
         for c in r.criteria:
-            evidence = [f for f in _flat(c.facts) if f.evidence]
+            evidence = [f for f in leaves(c.facts) if f.evidence]
             if evidence:
                 out.append(f"- {c.code} evidence: " + "; ".join(
                     f"{f.name} = {fact_value(f.value)}: \u201c{f.evidence['quote']}\u201d ({f.evidence['source']})"
@@ -207,14 +207,6 @@ def report_markdown(case_id: str, results: list[ItemResult]) -> str:
                 f"{c['fact']} = {fact_value(c['value'])}" for c in best["changes"])]
         out.append("")
     return "\n".join(out)
-
-
-def _flat(facts) -> list:
-    out = []
-    for f in facts:
-        out.append(f)
-        out += _flat(f.inputs)
-    return out
 
 
 def report_html(markdown_text: str, title: str) -> str:

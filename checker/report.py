@@ -6,7 +6,7 @@ import json
 import textwrap
 from typing import Any, Iterable
 
-from .evaluation import CriterionResult, FactUse, ItemResult
+from .evaluation import CriterionResult, FactUse, ItemResult, leaves
 from .conditions import describe
 from .facts import FactVocabulary
 from .rules import Catalog, Criterion, Rule
@@ -84,13 +84,7 @@ def _fact_lines(f: FactUse, indent: int) -> list[str]:
 
 def _undocumented(facts: list[FactUse]) -> list[str]:
     """The documented-fact leaves under a criterion that are missing from the record."""
-    out: list[str] = []
-    for f in facts:
-        if f.inputs:
-            out += [n for n in _undocumented(f.inputs) if n not in out]
-        elif f.value is None and f.name not in out:
-            out.append(f.name)
-    return out
+    return list(dict.fromkeys(f.name for f in leaves(facts) if f.value is None))
 
 
 def _criterion_lines(c: CriterionResult) -> list[str]:
