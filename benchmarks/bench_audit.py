@@ -30,9 +30,11 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.rules import rule_files  # noqa: E402
-from checker.batch import Audit, Config, Task, audit_one, worker_for
-from checker.store import Store
+from checker.audit.batch import Audit, Task, audit_one, worker_for
+from checker.audit.store import Store
+from checker.config import Settings
+from checker.ruleset.layout import RulesFolder  # noqa: E402
+from checker.session import Session
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "letters"
 
@@ -49,7 +51,7 @@ def edited_rules(dst: Path, every_rule: bool = False) -> Path:
     added to every rule file, so that no earlier evaluation can be carried over: the worst case."""
     shutil.copytree(ROOT / "rules", dst)
     if every_rule:
-        for path in rule_files(dst):
+        for path in RulesFolder(dst).rule_files():
             path.write_text(path.read_text() + "\n# edited\n")
         return dst
     esi = next(dst.rglob("epidural-steroid-injections.yaml"))
@@ -90,7 +92,7 @@ class MemorySampler(threading.Thread):
 
 def timed_run(db: Path, folder: Path, rules: Path, workers: int, engine: str, total: int) -> dict:
     store = Store(db)
-    job = Audit(store, Config(str(rules), engine), workers)
+    job = Audit(store, Session(Settings(Path(rules), engine)), workers)
     sampler = MemorySampler(job, total)
     sampler.start()
     cpu0, t0 = time.process_time(), time.perf_counter()
@@ -108,7 +110,7 @@ def timed_run(db: Path, folder: Path, rules: Path, workers: int, engine: str, to
 
 def profile(rules: Path, engine: str, n: int = 200) -> str:
     """cProfile of the per-letter work (read, extract, evaluate, item rows) in one process."""
-    worker = worker_for(Config(str(rules), engine))
+    worker = worker_for(Settings(Path(rules), engine))
     letters = sorted(CORPUS.glob("*.txt"))
     for p in letters[:10]:
         audit_one(worker, Task(str(p), "warm-up"))

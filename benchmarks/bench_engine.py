@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.engine import ReferenceEvaluator, prepare  # noqa: E402
-from checker.engine_durable import DurableEvaluator  # noqa: E402
-from checker.rules import load_catalog  # noqa: E402
-from checker.synthetic import random_facts  # noqa: E402
+from checker.evaluation.durable import DurableEvaluator  # noqa: E402
+from checker.evaluation.engine import ReferenceEvaluator, prepare  # noqa: E402
+from checker.ruleset.rules import load_catalog  # noqa: E402
+from checker.ruleset.synthetic import random_facts  # noqa: E402
 
 CHUNK = 10_000
 

@@ -24,11 +24,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.cases import case_from_letter
-from checker.extract import Extractor
-from checker.facts import FactType, FactVocabulary, coerce_value
-from checker.letters import read_letter
-from checker.rules import Catalog, load_catalog
+from checker.reading.cases import case_from_letter
+from checker.reading.extraction import Extractor
+from checker.reading.letters import read_letter
+from checker.ruleset.facts import FactType, FactVocabulary, coerce_value
+from checker.ruleset.rules import Catalog, load_catalog
 from checker.yamlio import load_yaml
 
 ANNOTATIONS = ROOT / "tests" / "data" / "annotations"

@@ -35,3 +35,8 @@ class InputErrors(Exception):
     def __init__(self, errors: list[InputError]):
         self.errors = errors
         super().__init__("\n".join(e.one_line() for e in errors))
+
+
+class UsageError(Exception):
+    """A command used wrongly or a setting that cannot work (a rules folder that does not exist, a missing
+    engine): exit code 2, like bad input, but about the invocation rather than a file."""

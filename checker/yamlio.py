@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from pydantic import ValidationError
 
-from .errors import InputError
+from checker.errors import InputError
 
 
 class _LineLoader(yaml.SafeLoader):

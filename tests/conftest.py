@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import make_evaluator
-from checker.evaluation import Checker
-from checker.rules import load_catalog
+from checker.evaluation.checker import Checker
+from checker.ruleset.rules import load_catalog
+from checker.session import make_evaluator
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -20,8 +20,8 @@ CORPUS = SHARED / "corpus" / "letters"
 def corpus_facts_seen(extractor, treatments) -> set[str]:
     """Extract from every corpus letter's summary and item requests as the checker does; every fact
     found must carry a quote with a span. Returns the names of the facts found."""
-    from checker.letters import read_letter
-    from checker.treatments import normalize_request
+    from checker.reading.letters import read_letter
+    from checker.reading.requests import normalize_request
 
     letters = sorted(CORPUS.glob("*.txt"))
     if not letters:

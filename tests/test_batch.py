@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from checker import batch
-from checker.batch import Audit, Config, run_summary
-from checker.comparison import summarize
-from checker.store import Store
+from checker.audit import batch
+from checker.audit.batch import Audit, run_summary
+from checker.audit.comparison import summarize
+from checker.audit.store import Store
+from checker.config import Settings
+from checker.session import Session
 
 from .conftest import RULES, SEEDS, SHARED
 
@@ -40,7 +42,7 @@ def letters_dir(tmp_path: Path, n: int) -> Path:
 
 def audit(db: Path, paths, rules: Path = RULES, **kw) -> Audit:
     store = Store(db)
-    job = Audit(store, Config(str(rules), "reference"), **kw)
+    job = Audit(store, Session(Settings(Path(rules), "reference")), **kw)
     job.run([str(p) for p in paths])
     store.close()
     return job
@@ -128,8 +130,8 @@ _REAL_READ = batch.read_case
 
 @needs_corpus
 def test_every_fault_is_recorded_with_its_reason_and_the_totals_add_up(tmp_path, monkeypatch):
-    from checker.extract import Extractor
-    from checker.letters import read_letter
+    from checker.reading.extraction import Extractor
+    from checker.reading.letters import read_letter
 
     folder = letters_dir(tmp_path, 4)
     (folder / "empty.txt").write_bytes(b"")
@@ -176,7 +178,7 @@ def test_the_store_summary_is_the_same_as_summarize(tmp_path, checker):
     db = tmp_path / "audit.sqlite"
     job = audit(db, [SEEDS])
     store = Store(db)
-    cases = [batch.worker_for(Config(str(RULES), "reference")).context.read(p) for p in sorted(SEEDS.glob("*.yaml"))]
+    cases = [batch.worker_for(Settings(RULES, "reference")).session.read(p) for p in sorted(SEEDS.glob("*.yaml"))]
     results = [r for case in cases for r in checker.check_case(case)]
     expected = summarize(results, inputs=len(cases), failed=0, catalog=checker.catalog)
     assert run_summary(store, job.run_id) == expected
@@ -209,7 +211,7 @@ def test_the_rationale_is_stored_once_with_the_case_and_read_back_into_every_row
     letters = sorted((SEEDS.parent / "letters").glob("*.txt"))
     db = tmp_path / "audit.sqlite"
     job = audit(db, [letters[0].parent])
-    context = batch.worker_for(Config(str(RULES), "reference")).context
+    context = batch.worker_for(Settings(RULES, "reference")).session
     expected = [(str(p), item.rationale) for p in letters for item in context.read(p).items]
     assert any(rationale for _, rationale in expected)
     store = Store(db)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from checker.engine import ReferenceEvaluator, prepare
-from checker.engine_durable import DurableEvaluator
-from checker.rules import load_catalog
-from checker.synthetic import random_facts
+from checker.evaluation.durable import DurableEvaluator
+from checker.evaluation.engine import ReferenceEvaluator, prepare
+from checker.ruleset.rules import load_catalog
+from checker.ruleset.synthetic import random_facts
 
 CATALOG = load_catalog(Path(__file__).resolve().parents[1] / "rules")
 RULE_IDS = sorted(CATALOG.rules)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from checker.cases import load_case
 from checker.errors import InputError
-from checker.extract import Extractor
-from checker.facts import load_vocabulary
-from checker.treatments import load_treatments, normalize_request
+from checker.reading.cases import load_case
+from checker.reading.extraction import Extractor
+from checker.reading.requests import normalize_request
+from checker.ruleset.facts import load_vocabulary
+from checker.ruleset.treatments import load_treatments
 
 from .conftest import CORPUS, RULES, SEEDS
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.extract import Extractor
-from checker.facts import load_vocabulary
+from checker.reading.extraction import Extractor
+from checker.ruleset.facts import load_vocabulary
 
 from .conftest import RULES, corpus_facts_seen
 
@@ -165,7 +165,7 @@ def test_surgery_injection_facts(extractor, fact, text, item, expected):
 
 
 def test_every_corpus_summary_and_request_is_read(extractor):
-    from checker.treatments import load_treatments
+    from checker.ruleset.treatments import load_treatments
     seen = corpus_facts_seen(extractor, load_treatments(RULES))
     assert {"exam_findings_suggest_lesion", "plain_films_nondiagnostic", "surgical_lesion_exam_findings",
             "knee_mechanical_symptoms", "labral_tear_suspected"} <= seen

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.extract import Extractor
-from checker.facts import load_vocabulary
+from checker.reading.extraction import Extractor
+from checker.ruleset.facts import load_vocabulary
 
 from .conftest import RULES, corpus_facts_seen
 
@@ -164,7 +164,7 @@ def test_inpatient_rehabilitation_gains(extractor):
 # ---- the corpus ---------------------------------------------------------------------------------------
 
 def test_every_corpus_summary_and_item_is_read(extractor):
-    from checker.treatments import load_treatments
+    from checker.ruleset.treatments import load_treatments
     seen = corpus_facts_seen(extractor, load_treatments(RULES))
     mine = {"current_opioid_prescription", "concurrent_nsaid", "acute_muscle_spasm", "working_full_duty",
             "neuropathic_pain", "current_medications_documented", "continuing_medication"}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.facts import coerce_value
-from checker.letters import read_letter
-from checker.treatments import normalize_request
+from checker.reading.letters import read_letter
+from checker.reading.requests import normalize_request
+from checker.ruleset.facts import coerce_value
 from checker.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent

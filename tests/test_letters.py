@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from checker.errors import InputError
-from checker.letters import parse_letter_text, read_letter
+from checker.reading.letters import parse_letter_text, read_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"

@@ -11,12 +11,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from checker.cases import case_from_letter, load_case
 from checker.cli import main
-from checker.engine import ReferenceEvaluator
-from checker.evaluation import Checker
-from checker.extract import Extractor
-from checker.letters import read_letter
+from checker.evaluation.checker import Checker
+from checker.evaluation.engine import ReferenceEvaluator
+from checker.reading.cases import case_from_letter, load_case
+from checker.reading.extraction import Extractor
+from checker.reading.letters import read_letter
 
 from .conftest import RULES, SEEDS
 
@@ -31,7 +31,7 @@ def run(*args: str):
 
 @pytest.fixture(scope="module")
 def tools():
-    from checker.rules import load_catalog
+    from checker.ruleset.rules import load_catalog
     catalog = load_catalog(RULES)
     return catalog, Extractor(RULES, catalog.vocabulary), Checker(catalog, ReferenceEvaluator())
 

@@ -15,9 +15,9 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
+from checker.audit.consistency import analyze, cited_guideline, primary_specialty
 from checker.cli import main
-from checker.consistency import analyze, cited_guideline, primary_specialty
-from checker.html_report import render, tables, write_report
+from checker.render.consistency_html import render, tables, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 MTUS_ESI = "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): Epidural steroid injections (ESIs)."

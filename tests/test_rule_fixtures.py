@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from checker.engine import ReferenceEvaluator
-from checker.evaluation import Checker
-from checker.rules import load_catalog
-from checker.verify import run_fixtures
+from checker.authoring.verify import run_fixtures
+from checker.evaluation.checker import Checker
+from checker.evaluation.engine import ReferenceEvaluator
+from checker.ruleset.rules import load_catalog
 
 from .conftest import RULES
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from checker.cases import load_case
+from checker.reading.cases import load_case
 
 from .conftest import SEEDS
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from checker.conditions import All, AnyOf, Compare, Not
-from checker.engine import ReferenceEvaluator, _closure
-from checker.facts import levels_overlap, normalize_level
-from checker.treatments import find_levels, normalize_request
+from checker.evaluation.engine import ReferenceEvaluator, _closure
+from checker.reading.requests import find_levels, normalize_request
+from checker.ruleset.conditions import All, AnyOf, Compare, Not
+from checker.ruleset.facts import levels_overlap, normalize_level
 
 
 @pytest.mark.parametrize("raw, want", [("L4-5", "L4-L5"), ("l5/s1", "L5-S1"), ("L5", "L5"), ("C5-C6", "C5-C6"),

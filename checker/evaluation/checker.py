@@ -10,15 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from . import __version__
-from .cases import Case, Evidence, FactEntry, Item
-from .conditions import facts_of
-from .engine import Evaluator, Outcome, Truth, prepare
-from .rules import Catalog, Criterion, Rule
-from .treatments import normalize_request
-
-Verdict = Literal["met", "not_met", "not_documented"]
-_VERDICT = {True: "met", False: "not_met", None: "not_documented"}
+from checker import __version__
+from checker.evaluation.engine import Evaluator, Outcome, prepare
+from checker.evaluation.verdicts import VERDICT, Verdict, applicable, decide, is_blocking
+from checker.reading.cases import Case, Evidence, FactEntry, Item
+from checker.reading.requests import normalize_request
+from checker.ruleset.conditions import facts_of
+from checker.ruleset.rules import Catalog, Criterion, Rule
 
 
 @dataclass
@@ -84,28 +82,6 @@ class ItemResult:
         data = asdict(self)
         data["item"] = data["request"]
         return data
-
-
-def applicable(crit: Criterion, outcome: Outcome) -> Truth:
-    """A criterion applies when it has no `applies_when`, or when that condition is documented true."""
-    return outcome.get(f"applies:{crit.code}") if crit.applies_when is not None else True
-
-
-def is_blocking(crit: Criterion, verdict: Verdict) -> bool:
-    """required: blocks unless met; exclusion: blocks only when documented present; advisory: never."""
-    if crit.role == "required":
-        return verdict != "met"
-    return crit.role == "exclusion" and verdict == "not_met"
-
-
-def decide(rule: Rule, outcome: Outcome) -> tuple[str, list[str]]:
-    """The decision on an evaluator's outcome, and the reasons against certification (criterion codes,
-    with STATUS first when the guideline does not recommend the treatment)."""
-    reasons = ["STATUS"] if rule.spec.status == "not_recommended" else []
-    for crit in rule.spec.criteria:
-        if applicable(crit, outcome) is True and is_blocking(crit, _VERDICT[outcome[f"criterion:{crit.code}"]]):
-            reasons.append(crit.code)
-    return ("non-certify" if reasons else "certify"), reasons
 
 
 def _jsonable(value: Any) -> Any:
@@ -190,7 +166,7 @@ class Checker:
         outcome = self.evaluator.evaluate(rule.compiled, prepare(rule.compiled, values))
         result = self._explain(base, rule, selection, facts, outcome)
         if self.what_if:
-            from .whatif import what_if
+            from checker.evaluation.whatif import what_if
             result.what_if = what_if(rule, values, self.catalog.vocabulary)
         return result
 
@@ -225,7 +201,7 @@ class Checker:
                 why = "condition not documented" if applies is None else "condition is false"
                 not_applicable.append({"code": crit.code, "title": crit.title, "why": why})
                 continue
-            verdict = _VERDICT[outcome[f"criterion:{crit.code}"]]
+            verdict = VERDICT[outcome[f"criterion:{crit.code}"]]
             criteria.append(self._criterion(crit, verdict, rule, facts, outcome))
         decision, reasons = decide(rule, outcome)
         predicted = "overturned" if decision == "certify" else "upheld"

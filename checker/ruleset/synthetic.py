@@ -6,9 +6,9 @@ import datetime as dt
 import random
 from typing import Any
 
-from .conditions import All, AnyOf, Compare, Node, Not
-from .facts import FactSpec, FactType, FactVocabulary
-from .rules import CompiledRule, Rule
+from checker.ruleset.conditions import All, AnyOf, Compare, Node, Not
+from checker.ruleset.facts import FactSpec, FactType, FactVocabulary
+from checker.ruleset.rules import CompiledRule, Rule
 
 LEVEL_POOL = ("L2", "L3", "L4", "L5", "S1", "L2-L3", "L3-L4", "L4-L5", "L5-S1", "C5", "C6", "C5-C6")
 TEXTS = ("iliac artery", "left lower extremity", "lumbar spine")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from typing import Any, Iterable
 
-from .evaluation import CriterionResult, FactUse, ItemResult, leaves
-from .conditions import describe
-from .facts import FactVocabulary
-from .rules import Catalog, Criterion, Rule
+from checker.evaluation.checker import CriterionResult, FactUse, ItemResult, leaves
+from checker.ruleset.conditions import describe
+from checker.ruleset.facts import FactVocabulary
+from checker.ruleset.rules import Catalog, Criterion, Rule
 
 WIDTH = 80
 _LABEL = {"met": "met", "not_met": "NOT MET", "not_documented": "NOT DOCUMENTED"}
@@ -261,5 +260,83 @@ def criterion_detail_lines(rule: Rule, c: Criterion, vocab: FactVocabulary) -> l
     return lines
 
 
-def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, default=str)
+
+def note_lines(path: str, case, rule, vocab: FactVocabulary) -> list[str]:
+    """For a case read from a progress note: the facts found (with quotes), then the facts the deciding rule
+    needs that the note does not document, with their questions."""
+    facts = {**case.facts, **case.items[0].facts}
+    lines = [f"Facts found in {path}:"]
+    for name, entry in facts.items():
+        quote = f' "{entry.evidence.quote}"' if entry.evidence else ""
+        lines += wrap(f"{name} = {fact_value(entry.value)}:{quote}", 6, first="  + ")
+    needed = [n for c in rule.spec.criteria for n in rule.documented_facts(f"criterion:{c.code}")]
+    missing = [n for n in dict.fromkeys(needed) if n not in facts and vocab[n].source == "clinical"]
+    if missing:
+        lines.append("Not found in the note (confirm, or document):")
+        for name in missing:
+            lines += wrap(f"{name}: {vocab[name].question}", 6, first="  ? ")
+    return lines + [""]
+
+
+def requirement_lines(data: dict[str, Any]) -> list[str]:
+    """The documentation checklist (`imrcheck requirements`) as text."""
+    lines = wrap(f"{data['name']} ({data['treatment']}): {data['rule']} {data['title']} "
+                 f"[{data['guideline']}, {data['edition']}]")
+    lines += wrap(f"{data['selection']}; status {data['status'].replace('_', ' ')} "
+                  f"({data['status_citation']})", 2)
+    if data["request_attributes"]:
+        lines += wrap("from the request: " + "; ".join(
+            f"{k} = {fact_value(v)}" for k, v in data["request_attributes"].items()), 2)
+    for c in data["criteria"]:
+        role = "" if c["role"] == "required" else f" ({c['role']})"
+        lines += ["", *wrap(f"{c['code']} {c['title']}{role}")]
+        lines += wrap(c["citation"], 2)
+        if c["applies_when"]:
+            lines += wrap(f"only when: {c['applies_when']}", 2)
+        for q in c["questions"]:
+            known = f" [request: {fact_value(q['from_request'])}]" if q["from_request"] is not None else ""
+            lines += wrap(f"{q['question']} ({q['fact']}){known}", 6, first="  [ ] ")
+    return lines
+
+
+def rule_example_lines(rule: Rule, catalog: Catalog, checker) -> list[str]:
+    """A certified and a non-certified example from the rule's own fixtures, as `imrcheck doc` shows."""
+    from checker.render.ruledocs import examples
+    lines: list[str] = []
+    for label, fixture in zip(("certified", "not certified"), examples(rule, catalog)):
+        if fixture is None:
+            continue
+        result = checker.check_facts(rule, fixture.facts, label=fixture.name)
+        lines += ["", *wrap(f"example, {label}: {fixture.name}")]
+        facts = "; ".join(f"{k} = {fact_value(v)}" for k, v in fixture.facts.items())
+        lines += wrap(facts, 4, first="  facts: ")
+        lines += wrap(", ".join(f"{c.code} {c.verdict.replace('_', ' ')}" for c in result.criteria), 4,
+                      first="  verdicts: ")
+        lines.append(f"  decision: {result.decision}")
+    return lines
+
+
+def verify_lines(results, gaps: list[str]) -> list[str]:
+    lines = []
+    for r in results:
+        lines.append(f"{'pass' if r.passed else 'FAIL'}  {r.rule}  {r.name}")
+        lines += [f"        {p}" for p in r.problems]
+    lines += [f"gap   {g}" for g in gaps]
+    failed = sum(not r.passed for r in results)
+    lines.append(f"{len(results) - failed} passed, {failed} failed; {len(gaps)} coverage gap(s)")
+    return lines
+
+
+def diff_lines(ref: str, fixtures: list[dict[str, Any]], items: list[dict[str, Any]], cases: int,
+               total_items: int) -> list[str]:
+    """What `verify --diff REF` found to move."""
+    lines = [f"against the rules at {ref}: {len(fixtures)} fixture(s) and {len(items)} of "
+             f"{total_items} item(s) in {cases} case(s) change"]
+    for f in fixtures:
+        lines.append(f"fixture  {f['rule']}  {f['fixture']}: {f['before']} -> {f['after']}")
+        lines += [f"           {line}" for line in f["criteria"]]
+    for i in items:
+        lines.append(f"item     {i['case']} #{i['index']} {i['item']}: {i['before']} -> {i['after']}"
+                     f" (actual {i['actual'] or '-'})")
+        lines += [f"           {line}" for line in i["criteria"]]
+    return lines

@@ -15,11 +15,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from .conditions import Condition, Node, Predicate, compile_condition, facts_of
-from .errors import InputError, InputErrors
-from .facts import FactVocabulary, load_vocabulary, vocabulary_files
-from .treatments import TreatmentVocabulary, load_treatments, treatment_files
-from .yamlio import load_yaml, validation_errors
+from checker.errors import InputError, InputErrors
+from checker.ruleset.conditions import Condition, Node, Predicate, compile_condition, facts_of
+from checker.ruleset.facts import FactVocabulary, load_vocabulary
+from checker.ruleset.layout import RulesFolder
+from checker.ruleset.treatments import TreatmentVocabulary, load_treatments
+from checker.yamlio import load_yaml, validation_errors
 
 GUIDELINES = ("MTUS", "ODG", "OTHER")
 PRECEDENCE = {g: i for i, g in enumerate(GUIDELINES)}  # California evidence hierarchy: MTUS first
@@ -193,6 +194,10 @@ class Catalog:
     digest: str
     _treatment_digests: dict[str, str] | None = field(default=None, repr=False)
 
+    @property
+    def folder(self) -> RulesFolder:
+        return RulesFolder(self.root)
+
     def treatment_digests(self) -> dict[str, str]:
         """Per treatment code, a hash of everything that decides an item of that treatment: the fact and
         treatment vocabularies, every rule file claiming the code, and the files defining the derived
@@ -200,7 +205,7 @@ class Catalog:
         the item's evaluation cannot differ between them."""
         if self._treatment_digests is None:
             base = hashlib.sha256()
-            for p in [*vocabulary_files(self.root), *treatment_files(self.root)]:
+            for p in [*self.folder.vocabulary_files(), *self.folder.treatment_files()]:
                 base.update(p.name.encode() + b"\0" + p.read_bytes())
             out = {"": base.hexdigest()[:16]}
             for code in self.treatments.treatments:
@@ -256,14 +261,10 @@ class Catalog:
         return None, f"no rule for {treatment} is in force on {day.isoformat()}"
 
 
-def rule_files(root: Path) -> list[Path]:
-    return sorted(p for sub in ("mtus", "odg", "other") for p in (root / sub).rglob("*.yaml")
-                  if not p.name.endswith(".fixtures.yaml"))
-
-
 def load_catalog(root: str | Path = "rules") -> Catalog:
     """Load and validate every file under `root`; raise InputErrors listing every problem found."""
-    root = Path(root)
+    folder = RulesFolder(root)
+    root = folder.root
     errors: list[InputError] = []
     vocab = load_vocabulary(root)
     treatments = load_treatments(root)
@@ -292,7 +293,7 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
                 errors.append(InputError(root / "treatments.yaml", f"{name!r} is not a request fact",
                                          field=f"procedures.{code}.implies"))
     specs: list[tuple[RuleFile, Path]] = []
-    for path in rule_files(root):
+    for path in folder.rule_files():
         try:
             data = load_yaml(path)
             spec = RuleFile.model_validate(data, context={"vocabulary": vocab, "treatments": treatments})
@@ -325,7 +326,7 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
                                          field=f"derived.{name}"))
             else:
                 derived[name] = (definition, spec.id)
-    failed = len(specs) < len(rule_files(root))
+    failed = len(specs) < len(folder.rule_files())
     for name in vocab.names("derived"):
         if name not in derived and not failed:  # a failed file may hold the definition: no cascade
             errors.append(InputError(root / "facts.yaml", f"derived fact {name!r} is defined by no rule file",
@@ -342,7 +343,7 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
                 errors.append(exc)
     if errors:
         raise InputErrors(errors)
-    return Catalog(root, vocab, treatments, rules, derived, _digest(root))
+    return Catalog(root, vocab, treatments, rules, derived, folder.digest())
 
 
 def _claim_errors(specs: list[tuple[RuleFile, Path]], treatments: TreatmentVocabulary, root: Path,
@@ -365,15 +366,6 @@ def _claim_errors(specs: list[tuple[RuleFile, Path]], treatments: TreatmentVocab
             errors.append(InputError(root / "treatments.yaml", f"treatment code {code} has no rule",
                                      field=f"treatments.{code}"))
     return errors
-
-
-def _digest(root: Path) -> str:
-    """A hash of every rule-set file, for the receipt on each result."""
-    h = hashlib.sha256()
-    for p in [*vocabulary_files(root), *treatment_files(root), *rule_files(root)]:
-        h.update(str(p.relative_to(root)).encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def _compile(spec: RuleFile, path: Path, vocab: FactVocabulary,

@@ -1,68 +1,18 @@
-"""Rule fixtures: test cases beside each rule file (facts in, expected verdicts and decision out).
-
-`<rule>.fixtures.yaml` sits next to `<rule>.yaml`. Together the fixtures of a rule must show every
-criterion met, not met and not documented (an applicability-gated criterion may also be not applicable).
-"""
+"""Running rule fixtures (`imrcheck verify`): every fixture beside each rule file, and the coverage check that
+together they show each criterion met, not met and not documented; `verify --diff REF` (what a rule change moves)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
-
-from .conditions import All, AnyOf, Documented, Node, Not
-from .errors import InputError
-from .evaluation import Checker
-from .facts import coerce_value
-from .rules import Catalog
-from .yamlio import first_validation_error, load_yaml
-
-Expected = Literal["met", "not_met", "not_documented", "not_applicable"]
-VERDICTS = ("met", "not_met", "not_documented")
-
-
-class Expectation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: Literal["certify", "non-certify"]
-    criteria: dict[str, Expected] = {}
-    derived: dict[str, bool | None] = {}
-
-
-class Fixture(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=3)
-    facts: dict[str, Any] = {}
-    expect: Expectation
-
-    @field_validator("facts")
-    @classmethod
-    def _facts(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        vocab = (info.context or {}).get("vocabulary")
-        out = {}
-        for name, raw in value.items():
-            if vocab is not None:
-                if name not in vocab:
-                    raise ValueError(f"unknown fact {name!r} (not in rules/facts.yaml)")
-                if vocab[name].source == "derived":
-                    raise ValueError(f"{name!r} is derived: give the facts it is derived from")
-                if raw is not None:
-                    try:
-                        raw = coerce_value(vocab[name], raw)
-                    except ValueError as exc:
-                        raise ValueError(f"{name}: {exc}") from None
-            out[name] = raw
-        return out
-
-
-class FixtureFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    rule: str
-    fixtures: list[Fixture] = Field(min_length=1)
+from checker.errors import InputError
+from checker.evaluation.checker import Checker
+from checker.ruleset.conditions import All, AnyOf, Documented, Node, Not
+from checker.ruleset.fixtures import VERDICTS, load_fixture_file
+from checker.ruleset.layout import RulesFolder
+from checker.ruleset.rules import Catalog
 
 
 @dataclass
@@ -83,33 +33,12 @@ def can_be_undocumented(node: Node) -> bool:
     return not isinstance(node, Documented)
 
 
-def fixture_path(rule_path: Path) -> Path:
-    return rule_path.with_name(rule_path.stem + ".fixtures.yaml")
-
-
-def load_fixture_file(path: Path, catalog: Catalog) -> FixtureFile:
-    data = load_yaml(path)
-    try:
-        ff = FixtureFile.model_validate(data, context={"vocabulary": catalog.vocabulary})
-    except ValidationError as exc:
-        raise first_validation_error(path, data, exc) from None
-    if ff.rule not in catalog.rules:
-        raise InputError(path, f"unknown rule {ff.rule!r}", field="rule")
-    codes = {c.code for c in catalog.rules[ff.rule].spec.criteria}
-    for i, fx in enumerate(ff.fixtures):
-        for code in fx.expect.criteria:
-            if code not in codes:
-                raise InputError(path, f"{code} is not a criterion of {ff.rule}",
-                                 field=f"fixtures.{i}.expect.criteria.{code}")
-    return ff
-
-
 def run_fixtures(catalog: Catalog, checker: Checker) -> tuple[list[FixtureResult], list[str]]:
     """Run every fixture file; return the results and the coverage gaps (and missing fixture files)."""
     results: list[FixtureResult] = []
     gaps: list[str] = []
     for rule in sorted(catalog.rules.values(), key=lambda r: r.id):
-        path = fixture_path(rule.path)
+        path = RulesFolder.fixture_path(rule.path)
         if not path.exists():
             gaps.append(f"{rule.id}: no fixture file {path}")
             continue
@@ -197,7 +126,7 @@ def fixture_changes(old: Checker, new: Checker) -> list[dict[str, Any]]:
     """Fixtures (of the current rule files) whose decision or verdicts differ under the old rules."""
     changes = []
     for rule in sorted(new.catalog.rules.values(), key=lambda r: r.id):
-        path = fixture_path(rule.path)
+        path = RulesFolder.fixture_path(rule.path)
         if not path.exists():
             continue
         old_rule = old.catalog.rules.get(rule.id)

@@ -7,9 +7,9 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable
 
-from .cases import Case, Item
-from .evaluation import ItemResult, leaves
-from .rules import Catalog
+from checker.evaluation.checker import ItemResult, leaves
+from checker.reading.cases import Case, Item
+from checker.ruleset.rules import Catalog
 
 OUTCOMES = ("upheld", "overturned")
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conditions import describe
-from .evaluation import Checker
-from .report import fact_value
-from .rules import Catalog, Rule
-from .verify import Fixture, fixture_path, load_fixture_file
+from checker.evaluation.checker import Checker
+from checker.render.text import fact_value
+from checker.ruleset.conditions import describe
+from checker.ruleset.fixtures import Fixture, load_fixture_file
+from checker.ruleset.layout import RulesFolder
+from checker.ruleset.rules import Catalog, Rule
 
 
 def examples(rule: Rule, catalog: Catalog) -> tuple[Fixture | None, Fixture | None]:
     """A fixture the rule certifies and one it does not, from the rule's own fixture file."""
-    path = fixture_path(rule.path)
+    path = RulesFolder.fixture_path(rule.path)
     if not path.exists():
         return None, None
     fixtures = load_fixture_file(path, catalog).fixtures

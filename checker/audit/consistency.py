@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from .comparison import _balanced_accuracy, _confusion
+from checker.audit.comparison import _balanced_accuracy, _confusion
 
 # How much each blocking verdict says the item should have been Upheld: a criterion shown not met is a
 # clearer disagreement than one the letter merely does not document; an unconfirmed criterion counts half.
@@ -278,3 +278,19 @@ def _drill_down(row: Mapping[str, Any]) -> dict[str, Any]:
                                      "edition", "decision", "predicted", "actual", "reasons", "criteria",
                                      "facts", "reviewer_specialty", "decision_date", "maximus_guideline",
                                      "rationale", "reason_agreement")}
+
+
+def rows_from_audit_json(path) -> list[dict[str, Any]]:
+    """Item rows from `audit --format json` ({"items": [...]}) or `--format jsonl` (lines of type item)."""
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("{") and '"items"' in text[:200_000]:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("items"), list):
+            return data["items"]
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    if not all(isinstance(r, dict) for r in rows):
+        raise ValueError(f"{path}: expected audit JSON or JSON lines")
+    return [{k: v for k, v in r.items() if k != "type"} for r in rows if r.get("type") == "item"]

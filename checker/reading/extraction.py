@@ -33,10 +33,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from .errors import InputError
-from .facts import FactType, FactVocabulary, coerce_value, levels_overlap
-from .treatments import find_levels, load_treatments
-from .yamlio import first_validation_error, load_yaml
+from checker.errors import InputError
+from checker.reading.requests import find_levels
+from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_overlap
+from checker.ruleset.layout import RulesFolder
+from checker.ruleset.treatments import load_treatments
+from checker.yamlio import first_validation_error, load_yaml
 
 Category = Literal["negated", "uncertain", "historical", "hypothetical", "administrative"]
 Policy = Literal["accept", "ignore"]
@@ -299,7 +301,7 @@ class Extractor:
         """`rules_dir` is the rules root (holding extraction/); treatment codes are checked when it has them."""
         rules_dir = Path(rules_dir)
         folder = rules_dir / "extraction"
-        files = sorted(folder.glob("*.yaml"))
+        files = RulesFolder(rules_dir).extraction_files()
         if not files:
             raise InputError(folder, "no extraction rule files (*.yaml)")
         codes = set(load_treatments(rules_dir).treatments) if (rules_dir / "treatments.yaml").exists() else None

@@ -17,56 +17,39 @@ from __future__ import annotations
 import faulthandler
 import hashlib
 import multiprocessing
-import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import InputError
-from .store import Store
+from checker import __version__
+from checker.audit.store import Store
+from checker.config import Settings
+from checker.errors import InputError
+from checker.fingerprint import source_digest
+from checker.reading.inputs import iter_inputs
+from checker.ruleset.layout import READING_KINDS, RulesFolder, digest_files
+from checker.session import Session
 
-CASE_SUFFIXES = (".yaml", ".yml")
-LETTER_SUFFIXES = (".txt", ".pdf")
-INPUT_SUFFIXES = CASE_SUFFIXES + LETTER_SUFFIXES
 CHUNK = 8  # inputs per task: small enough to isolate a crash cheaply, large enough to amortise the IPC
 COMMIT_SECONDS = 1.0
 WORKER_DIED = ("the worker process died while processing this input (killed, or a crash in native code "
                "such as the durable_rules C core)")
 
-_CODE = Path(__file__).resolve().parent
-# What a cached case depends on: the letter parser, the extractor and the case model, with their rule files.
-EXTRACTOR_CODE = ("letters.py", "extract.py", "cases.py", "facts.py", "treatments.py", "yamlio.py")
-# What an item row depends on besides the rule files (the catalog digest) and the case.
-EVALUATOR_CODE = ("evaluation.py", "engine.py", "engine_durable.py", "conditions.py", "rules.py", "comparison.py")
-
-
-def _hash_files(paths: Iterable[Path], *extra: str) -> str:
-    h = hashlib.sha256()
-    for part in extra:
-        h.update(part.encode() + b"\0")
-    for p in paths:
-        h.update(p.name.encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def extractor_key(rules_dir: Path) -> str:
-    """Version of reading and extraction: the code, the extraction patterns and the vocabularies."""
-    from .facts import vocabulary_files
-    from .treatments import treatment_files
-    rules_dir = Path(rules_dir)
-    files = [_CODE / name for name in EXTRACTOR_CODE] + sorted((rules_dir / "extraction").glob("*.yaml"))
-    return _hash_files(files + vocabulary_files(rules_dir) + treatment_files(rules_dir), __version__)
+    """Version of reading a letter into a case: the reading code and the vocabularies and extraction patterns."""
+    folder = RulesFolder(rules_dir)
+    return digest_files(folder.root, [p for kind in READING_KINDS for p in folder.files(kind)],
+                        source_digest("ruleset", "reading"))
 
 
 def evaluator_key(engine: str) -> str:
-    """Version of evaluation apart from the rules: the code and the engine."""
-    return _hash_files([_CODE / name for name in EVALUATOR_CODE], __version__, engine)
+    """Version of evaluation and of the item rows apart from the rules: the code and the engine."""
+    return source_digest("ruleset", "reading", "evaluation", "audit") + "-" + engine
 
 
 def content_hash(path: Path) -> str:
@@ -75,12 +58,6 @@ def content_hash(path: Path) -> str:
 
 
 # ---- the per-input work (runs in the workers) ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Config:
-    rules_dir: str
-    engine: str
-
 
 @dataclass
 class Task:
@@ -94,50 +71,47 @@ class Result:
     path: str
     content_hash: str
     case_json: str | None = None  # set when the case was read now (to cache)
-    rows: list[tuple] | None = None  # checker.store.item_record of each item row
+    rows: list[tuple] | None = None  # checker.audit.store.item_record of each item row
     read_error: str | None = None
     eval_error: str | None = None
     reevaluated: bool = False
 
 
 class _Worker:
-    """What one worker process keeps between inputs: the catalog, the extractor and a Checker."""
+    """What one worker process keeps between inputs: the session (catalog, extractor) and a Checker."""
 
-    def __init__(self, context):
-        self.context = context
-        self.catalog = context.catalog()
+    def __init__(self, session: Session):
+        self.session = session
+        self.catalog = session.catalog()
         self._checker = None
 
     def checker(self):
         if self._checker is None:  # built in the worker: durable_rules state never crosses a fork
-            self._checker = self.context.checker()
+            self._checker = self.session.checker()
         return self._checker
 
 
-_WORKERS: dict[Config, _Worker] = {}
+_WORKERS: dict[Settings, _Worker] = {}
 
 
-def worker_for(config: Config, context=None) -> _Worker:
-    """The worker state for a configuration, built once per process (from `context` when given: the CLI's,
+def worker_for(settings: Settings, session: Session | None = None) -> _Worker:
+    """The worker state for a configuration, built once per process (from `session` when given: the caller's,
     whose catalog is loaded already)."""
-    if config not in _WORKERS:
-        if context is None:
-            from .cli import Context
-            context = Context(Path(config.rules_dir), config.engine)
-        _WORKERS[config] = _Worker(context)
-    return _WORKERS[config]
+    if settings not in _WORKERS:
+        _WORKERS[settings] = _Worker(session or Session(settings))
+    return _WORKERS[settings]
 
 
 def read_case(worker: _Worker, path: str):
     """Read a letter or case file into a Case (separate so tests can make it fail)."""
-    return worker.context.read(path)
+    return worker.session.read(path)
 
 
 def audit_one(worker: _Worker, task: Task) -> Result:
     """Read (unless cached), extract and evaluate one input; every failure becomes a reason, never a raise."""
-    from .cases import Case
-    from .comparison import item_row
-    from .store import item_record
+    from checker.audit.comparison import item_row
+    from checker.audit.store import item_record
+    from checker.reading.cases import Case
     result = Result(task.path, task.content_hash, reevaluated=task.case_json is not None)
     catalog = worker.catalog
     if task.case_json is None:
@@ -161,13 +135,13 @@ def audit_one(worker: _Worker, task: Task) -> Result:
     return result
 
 
-def process_chunk(config: Config, tasks: list[Task]) -> list[Result]:
+def process_chunk(config: Settings, tasks: list[Task]) -> list[Result]:
     """The unit of work both executors run."""
     worker = worker_for(config)
     return [audit_one(worker, t) for t in tasks]
 
 
-def _init_local_worker(config: Config) -> None:
+def _init_local_worker(config: Settings) -> None:
     if sys.__stderr__ is not None:  # a crash in native code prints the Python stack to the real stderr
         faulthandler.enable(file=sys.__stderr__)
     worker_for(config)
@@ -179,7 +153,7 @@ class LocalExecutor:
     """A process pool (fork: workers inherit the loaded catalog, and the extractor once an input needs
     reading) that survives a worker's death."""
 
-    def __init__(self, config: Config, workers: int):
+    def __init__(self, config: Settings, workers: int):
         self.config = config
         self.workers = workers
         self.window = 2 * workers
@@ -202,7 +176,7 @@ class LocalExecutor:
                     exhausted = True
                 else:
                     if any(t.case_json is None for t in chunk):  # an input to read: load the extractor once,
-                        self.worker.context.extractor()  # before forking (a re-run after a rule change never does)
+                        self.worker.session.extractor()  # before forking (a re-run after a rule change never does)
                     in_flight[self.pool.submit(process_chunk, self.config, chunk)] = chunk
             if not in_flight:
                 if suspects:
@@ -251,7 +225,7 @@ class DaskExecutor:
     """The same chunks on dask.distributed: a LocalCluster of `workers` single-threaded processes, or the
     scheduler at `address` (its workers must see the input paths and the rules folder)."""
 
-    def __init__(self, config: Config, workers: int, address: str | None = None):
+    def __init__(self, config: Settings, workers: int, address: str | None = None):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -304,47 +278,6 @@ class DaskExecutor:
             self.cluster.close()
 
 
-# ---- inputs ------------------------------------------------------------------------------------------------
-
-@dataclass
-class Entry:
-    path: str
-    status: str | None = None  # None: an input to read; "failed" or "skipped" with a reason
-    reason: str | None = None
-
-
-def iter_inputs(paths: Iterable[str]) -> Iterator[Entry]:
-    """Case files and letters named or found in folders (recursively, sorted), streamed; missing paths and
-    unsupported files named directly fail, other files in folders are skipped."""
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found = False
-            for root, dirs, files in os.walk(p):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.lower().endswith(INPUT_SUFFIXES):
-                        found = True
-                        yield Entry(os.path.join(root, name))
-                    elif not name.startswith("."):
-                        yield Entry(os.path.join(root, name), "skipped",
-                                    "not a case file or letter (.yaml, .txt, .pdf)")
-            if not found:
-                yield Entry(raw, "failed", "folder holds no case files or letters")
-        elif p.is_file():
-            if p.suffix.lower() in INPUT_SUFFIXES:
-                yield Entry(raw)
-            else:
-                yield Entry(raw, "failed", f"unsupported input type {p.suffix or '(none)'}: expected a case file "
-                                           "(.yaml) or a letter (.txt, .pdf)")
-        else:
-            yield Entry(raw, "failed", "no such file or folder")
-
-
-def count_inputs(paths: Iterable[str]) -> int:
-    return sum(1 for _ in iter_inputs(paths))
-
-
 # ---- the run ------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -366,20 +299,19 @@ class Audit:
     """One audit run into a store."""
 
     store: Store
-    config: Config
+    session: Session
     workers: int = 1
     executor: str = "local"
     scheduler: str | None = None
     retry_failed: bool = False
     on_progress: Callable[[int], None] = lambda n: None
-    context: Any = None  # a checker.cli.Context with the catalog loaded, to reuse
     counts: Counts = field(default_factory=Counts)
     run_id: int = 0
 
     def run(self, paths: list[str]) -> int:
-        worker = worker_for(self.config, self.context)
-        self.keys = (extractor_key(Path(self.config.rules_dir)), worker.catalog.digest,
-                     evaluator_key(self.config.engine))
+        self.config = self.session.settings
+        worker = worker_for(self.config, self.session)
+        self.keys = (extractor_key(self.config.rules_dir), worker.catalog.digest, evaluator_key(self.config.engine))
         self.run_id = self.store.start_run(
             imrcheck=__version__, extractor=self.keys[0], ruleset=self.keys[1], evaluator=self.keys[2],
             engine=self.config.engine, executor=self.executor, workers=self.workers, paths=paths)
@@ -493,7 +425,7 @@ class Audit:
 
 def run_summary(store: Store, run: int) -> dict[str, Any]:
     """checker.comparison.summarize over a run's items, computed in SQL (never loading the items)."""
-    from .comparison import _balanced_accuracy, _confusion
+    from checker.audit.comparison import _balanced_accuracy, _confusion
     counts = dict(store.db.execute(
         "SELECT status, COUNT(*) FROM inputs WHERE run = ? GROUP BY status", (run,)).fetchall())
     query = ("SELECT COALESCE(items.family, '(no code)'), items.treatment IS NOT NULL, items.actual, items.predicted, "

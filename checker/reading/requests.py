@@ -1,148 +1,14 @@
-"""The treatment vocabulary (rules/treatments.yaml) and request normalization: text -> code + attributes."""
+"""Request normalization: a request as written -> treatment code and request attributes (levels, side, count...)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from checker.ruleset.facts import normalize_level
+from checker.ruleset.treatments import TreatmentVocabulary
 
-from .errors import InputError
-from .facts import normalize_level
-from .yamlio import first_validation_error, load_yaml
-
-
-class Region(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    words: list[str]
-    level_prefixes: list[str] = []
-
-
-class Procedure(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    synonyms: list[str] = Field(min_length=1)
-    implies: dict[str, Any] = {}  # request attributes the phrase implies (SNRB -> transforaminal)
-
-
-class Treatment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    family: str
-    procedure: str
-    region: str | None = None  # None: matched whatever region the text names
-
-
-class AttributePattern(BaseModel):
-    """A regular expression over the lower-cased request that fills a request fact: with `value`, that
-    constant; otherwise the product of its named groups, each a number or a number word
-    ("2 times a week for 6 weeks" -> times=2, weeks=6 -> 12)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    fact: str
-    regex: str
-    value: Any = None
-    scale: int = 1            # multiplies the number ("2 month rental" with scale 30 -> 60 days)
-    families: list[str] = []  # only for treatments of these families (default: any)
-
-
-class AttributeLexicon(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    side: dict[str, list[str]]
-    keywords: dict[str, dict[str, list[str]]] = {}
-    keyword_families: dict[str, list[str]] = {}  # fact -> families it applies to (default: every request)
-    numbers: dict[str, int]
-    patterns: list[AttributePattern] = []
-    family_defaults: dict[str, dict[str, Any]] = {}  # family -> request facts to assume when the text is silent
-    singular_count_families: list[str] = []  # "a block" (singular, no count) means one, for these families
-
-
-class TreatmentVocabulary(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    regions: dict[str, Region]
-    procedures: dict[str, Procedure]
-    treatments: dict[str, Treatment]
-    attributes: AttributeLexicon
-    _synonyms: list[tuple[frozenset[str], list[str], str, str]] | None = PrivateAttr(default=None)
-    _memo: dict[str, "NormalizedRequest"] = PrivateAttr(default_factory=dict)
-
-    def synonym_index(self) -> list[tuple[frozenset[str], list[str], str, str]]:
-        """Every synonym once, as (its words, its phrase, procedure, synonym), built on first use."""
-        if self._synonyms is None:
-            self._synonyms = [(frozenset(t for t in _phrase(syn) if t != "*"), _phrase(syn), name, syn)
-                              for name, proc in self.procedures.items() for syn in proc.synonyms]
-        return self._synonyms
-
-    @model_validator(mode="after")
-    def _links(self) -> "TreatmentVocabulary":
-        for code, t in self.treatments.items():
-            if t.procedure not in self.procedures:
-                raise ValueError(f"treatment {code}: unknown procedure {t.procedure!r}")
-            if t.region is not None and t.region not in self.regions:
-                raise ValueError(f"treatment {code}: unknown region {t.region!r}")
-        for proc in self.procedures:
-            regionless = [c for c, t in self.treatments.items() if t.procedure == proc and t.region is None]
-            if len(regionless) > 1:
-                raise ValueError(f"procedure {proc}: more than one region-free treatment ({', '.join(regionless)})")
-        for pattern in self.attributes.patterns:
-            re.compile(pattern.regex)
-        return self
-
-
-class TreatmentFamilyFile(BaseModel):
-    """rules/treatments/<family>.yaml: more procedures and treatment codes."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    procedures: dict[str, Procedure] = {}
-    treatments: dict[str, Treatment] = {}
-
-
-def treatment_files(root: str | Path) -> list[Path]:
-    """rules/treatments.yaml, then rules/treatments/*.yaml (one file per treatment family)."""
-    root = Path(root)
-    return [root / "treatments.yaml", *sorted((root / "treatments").glob("*.yaml"))]
-
-
-def load_treatments(root: str | Path) -> TreatmentVocabulary:
-    """Load the treatment vocabulary and every family file; a name defined twice is an error."""
-    main, *families = treatment_files(root)
-    data = load_yaml(main)
-    if not isinstance(data, dict):
-        raise InputError(main, "expected a mapping with regions, procedures, treatments, attributes")
-    origin: dict[tuple[str, str], Path] = {}
-    for section in ("procedures", "treatments"):
-        for name in data.get(section) or {}:
-            origin[(section, name)] = main
-    for path in families:
-        extra = load_yaml(path)
-        try:
-            family = TreatmentFamilyFile.model_validate(extra)
-        except ValidationError as exc:
-            raise first_validation_error(path, extra, exc) from None
-        for section in ("procedures", "treatments"):
-            for name, value in getattr(family, section).items():
-                if (section, name) in origin:
-                    raise InputError(path, f"{section[:-1]} {name!r} is already defined in {origin[(section, name)]}",
-                                     field=f"{section}.{name}")
-                origin[(section, name)] = path
-                data.setdefault(section, {})[name] = value.model_dump()
-    try:
-        return TreatmentVocabulary.model_validate(data)
-    except ValidationError as exc:
-        raise first_validation_error(main, data, exc) from None
-    except re.error as exc:
-        raise InputError(main, f"bad attribute pattern: {exc}", field="attributes.patterns") from None
-
-
-# ---- normalization ------------------------------------------------------------------------------
 
 @dataclass
 class NormalizedRequest:
@@ -153,6 +19,15 @@ class NormalizedRequest:
     attributes: dict[str, Any] = field(default_factory=dict)
     matched: str | None = None  # the synonym that matched
     reason: str | None = None  # why there is no code
+
+
+def _synonym_index(vocab: TreatmentVocabulary) -> list[tuple[frozenset[str], list[str], str, str]]:
+    """Every synonym once, as (its words, its phrase, procedure, synonym), built on first use."""
+    index = vocab._cache.get("synonyms")
+    if index is None:
+        index = vocab._cache["synonyms"] = [(frozenset(t for t in _phrase(syn) if t != "*"), _phrase(syn), name, syn)
+                                            for name, proc in vocab.procedures.items() for syn in proc.synonyms]
+    return index
 
 
 def _tokens(text: str) -> list[str]:
@@ -210,7 +85,7 @@ def find_levels(text: str) -> list[str]:
 def normalize_request(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
     """Map a request as written to a treatment code and its attributes; never force a wrong code.
     Results are remembered per vocabulary (a batch asks about the same request text several times)."""
-    memo = vocab._memo
+    memo = vocab._cache.setdefault("normalized", {})
     if text not in memo:
         if len(memo) > 100_000:
             memo.clear()
@@ -223,7 +98,7 @@ def _normalize(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
     tokens = _tokens(text)
     present = set(tokens)
     hits: list[tuple[int, str, str]] = []  # (tokens covered, procedure, synonym)
-    for words, phrase, name, syn in vocab.synonym_index():
+    for words, phrase, name, syn in _synonym_index(vocab):
         if words <= present:  # every word of the synonym occurs: only then try to place it
             covered = _phrase_at(tokens, phrase)
             if covered:

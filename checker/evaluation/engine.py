@@ -11,9 +11,9 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable, Protocol
 
-from .conditions import All, AnyOf, Documented, Node, Not, Predicate
-from .facts import levels_overlap
-from .rules import CompiledRule
+from checker.ruleset.conditions import All, AnyOf, Documented, Node, Not, Predicate
+from checker.ruleset.facts import levels_overlap
+from checker.ruleset.rules import CompiledRule
 
 Truth = bool | None
 Outcome = dict[str, Truth]

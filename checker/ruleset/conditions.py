@@ -20,7 +20,7 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from .facts import FactType, FactVocabulary, coerce_value
+from checker.ruleset.facts import FactType, FactVocabulary, coerce_value
 
 SCALAR_OPS = {"is", "eq", "ne", "lt", "lte", "gt", "gte", "in"}
 LIST_OPS = {"count_lte", "count_gte", "overlaps"}

@@ -10,8 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import InputError
-from .yamlio import first_validation_error, load_yaml
+from checker.errors import InputError
+from checker.ruleset.layout import RulesFolder
+from checker.yamlio import first_validation_error, load_yaml
 
 
 class FactType(str, Enum):
@@ -66,17 +67,11 @@ class FactVocabulary(BaseModel):
         return [n for n, s in self.facts.items() if source is None or s.source == source]
 
 
-def vocabulary_files(root: str | Path) -> list[Path]:
-    """rules/facts.yaml, then rules/facts/*.yaml (one file per treatment family)."""
-    root = Path(root)
-    return [root / "facts.yaml", *sorted((root / "facts").glob("*.yaml"))]
-
-
 def load_vocabulary(root: str | Path) -> FactVocabulary:
     """Load and validate every fact vocabulary file; a name defined twice is an error naming both files."""
     merged: dict[str, FactSpec] = {}
     origin: dict[str, Path] = {}
-    for path in vocabulary_files(root):
+    for path in RulesFolder(root).vocabulary_files():
         data = load_yaml(path)
         try:
             vocab = FactVocabulary.model_validate(data)

@@ -9,11 +9,11 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import All, AnyOf, Compare, Documented, Node, Not, Predicate
-from .engine import ReferenceEvaluator, prepare
-from .evaluation import decide
-from .facts import FactType, FactVocabulary
-from .rules import Rule
+from checker.evaluation.engine import ReferenceEvaluator, prepare
+from checker.evaluation.verdicts import decide
+from checker.ruleset.conditions import All, AnyOf, Compare, Documented, Node, Not, Predicate
+from checker.ruleset.facts import FactType, FactVocabulary
+from checker.ruleset.rules import Rule
 
 MAX_SET = 4        # facts changed at once
 MAX_OPTIONS = 5    # alternatives reported

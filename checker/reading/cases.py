@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from .errors import InputError
-from .facts import FactVocabulary, coerce_value
-from .treatments import TreatmentVocabulary
-from .yamlio import first_validation_error, load_yaml
+from checker.errors import InputError
+from checker.ruleset.facts import FactVocabulary, coerce_value
+from checker.ruleset.treatments import TreatmentVocabulary
+from checker.yamlio import first_validation_error, load_yaml
 
 if TYPE_CHECKING:
-    from .extract import Extractor
-    from .letters import Letter
-    from .rules import Catalog
+    from checker.reading.extraction import Extractor
+    from checker.reading.letters import Letter
+    from checker.ruleset.rules import Catalog
 
 Outcome = Literal["upheld", "overturned"]
 
@@ -168,7 +168,7 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
     """Build a case from a parsed letter: facts come from the clinical case summary and each item's
     request text only. Outcomes, guideline lines and rationales are carried for comparison and the
     audit, and never reach the extractor."""
-    from .treatments import normalize_request
+    from checker.reading.requests import normalize_request
 
     patient: dict[str, Any] = {"date_of_injury": letter.dates.get("injury")}
     m = _AGE_SEX.search(letter.summary)

@@ -27,9 +27,9 @@ from typing import Any, Callable
 
 from durable import engine as durable_engine
 
-from .conditions import All, AnyOf, Compare, Documented, Node, Not, Predicate
-from .engine import Outcome
-from .rules import CompiledRule
+from checker.evaluation.engine import Outcome
+from checker.ruleset.conditions import All, AnyOf, Compare, Documented, Node, Not, Predicate
+from checker.ruleset.rules import CompiledRule
 
 # A literal: ("case", attribute, op, value) with op in eq ne lt le gt ge ex nex,
 # or ("derived", name, "true" | "false" | "unknown"). A conjunction is a frozenset of literals.

@@ -1,0 +1,57 @@
+"""What a treatment requires: the request resolved to its deciding rule, and the documentation checklist of that
+rule (every criterion, its citation, the questions behind its facts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from checker.errors import InputError
+from checker.reading.requests import NormalizedRequest, normalize_request
+from checker.ruleset.conditions import describe
+from checker.ruleset.rules import Catalog, Rule
+
+
+@dataclass
+class Requirement:
+    treatment: str
+    request: NormalizedRequest
+    rule: Rule
+    selection: str
+
+
+def resolve(catalog: Catalog, treatment: str, day: dt.date | None) -> Requirement:
+    """A treatment given as a code or as free text ("lumbar ESI L4-5 x2"), and the rule that decides it."""
+    code = treatment.strip().upper()
+    request = normalize_request(treatment, catalog.treatments)
+    if code in catalog.treatments.treatments:
+        request = NormalizedRequest(treatment, code, {}, matched=code)
+    if request.code is None:
+        raise InputError(None, f"unknown treatment {treatment!r}: {request.reason}", field="TREATMENT")
+    rule, selection = catalog.select(request.code, day)
+    if rule is None:
+        raise InputError(None, selection, field="TREATMENT")
+    return Requirement(request.code, request, rule, selection)
+
+
+def checklist(req: Requirement, catalog: Catalog) -> dict[str, Any]:
+    """Every criterion of the deciding rule with its citation and the questions behind it."""
+    rule, vocab = req.rule, catalog.vocabulary
+    checks = dict(rule.compiled.checks)
+    criteria = []
+    for c in rule.spec.criteria:
+        facts = rule.documented_facts(f"criterion:{c.code}")
+        if c.applies_when is not None:  # whether it applies at all comes first
+            facts = [f for f in rule.documented_facts(f"applies:{c.code}") if f not in facts] + facts
+        questions = [{"fact": f, "question": vocab[f].question, "from_request": req.request.attributes.get(f)}
+                     for f in facts]
+        criteria.append({"code": c.code, "title": c.title, "role": c.role, "text": " ".join(c.text.split()),
+                         "citation": c.citation.short(), "confirmed": c.confirmed,
+                         "applies_when": describe(checks[f"applies:{c.code}"]) if c.applies_when else None,
+                         "to_meet": " ".join(c.to_meet.split()), "questions": questions})
+    return {"treatment": req.treatment, "name": catalog.treatments.treatments[req.treatment].name,
+            "request_attributes": req.request.attributes, "rule": rule.id, "title": rule.spec.title,
+            "guideline": rule.spec.guideline, "edition": rule.spec.edition, "selection": req.selection,
+            "status": rule.spec.status, "status_citation": rule.spec.status_citation.short(),
+            "criteria": criteria}

@@ -1,0 +1,120 @@
+"""The treating office's documents: the documentation checklist as Markdown, and the printable pre-submission
+report (Markdown, HTML)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+from checker.evaluation.checker import ItemResult, leaves
+from checker.render.text import fact_value
+
+
+def checklist_markdown(data: dict[str, Any]) -> str:
+    out = [f"# Documentation checklist: {data['name']} (`{data['treatment']}`)", "",
+           f"Decided by **{data['rule']}** {data['title']} ({data['guideline']}, {data['edition']}); "
+           f"{data['selection']}. Status: {data['status'].replace('_', ' ')} ({data['status_citation']}).", ""]
+    if data["request_attributes"]:
+        out += ["From the request: " + "; ".join(f"{k} = {fact_value(v)}"
+                                                 for k, v in data["request_attributes"].items()), ""]
+    for c in data["criteria"]:
+        role = "" if c["role"] == "required" else f" ({c['role']})"
+        out += [f"## {c['code']} {c['title']}{role}", "", c["text"], "", f"*{c['citation']}*", ""]
+        if c["applies_when"]:
+            out += [f"Applies only when: `{c['applies_when']}`", ""]
+        for q in c["questions"]:
+            known = f" (request: {fact_value(q['from_request'])})" if q["from_request"] is not None else ""
+            out.append(f"- [ ] {q['question']} `{q['fact']}`{known}")
+        out += ["", f"To meet it: {c['to_meet']}", ""]
+    return "\n".join(out)
+
+
+def records_to_attach(r: ItemResult) -> list[str]:
+    """What the office should add to the request: the guidance of every criterion that is not met yet."""
+    return [f"{c.code}: {c.to_meet}" for c in r.criteria if c.verdict != "met"]
+
+
+def report_markdown(case_id: str, results: list[ItemResult]) -> str:
+    out = [f"# Pre-submission check: {case_id}", "",
+           f"Prepared by imrcheck {results[0].receipt['imrcheck'] if results else ''} on {dt.date.today()}. "
+           "A prediction from the guideline criteria, not a utilization review decision.", ""]
+    for r in results:
+        out += [f"## Item {r.index}: {r.request}", ""]
+        if r.rule is None:
+            out += [f"No prediction: {r.selection}", ""]
+            continue
+        verdict = "likely CERTIFIED" if r.decision == "certify" else "likely NOT certified"
+        out += [f"**{verdict}** under {r.rule} ({r.guideline}, {r.edition}); {r.selection}.", "",
+                "| | criterion | citation |", "|---|---|---|"]
+        for c in r.criteria:
+            mark = {"met": "✅ met", "not_met": "❌ not met", "not_documented": "⚠️ not documented"}[c.verdict]
+            out.append(f"| {mark} | **{c.code}** {c.title} | {c.citation} |")
+        out.append("")
+        for c in r.criteria:
+            evidence = [f for f in leaves(c.facts) if f.evidence]
+            if evidence:
+                out.append(f"- {c.code} evidence: " + "; ".join(
+                    f"{f.name} = {fact_value(f.value)}: \u201c{f.evidence['quote']}\u201d ({f.evidence['source']})"
+                    for f in evidence))
+        attach = records_to_attach(r)
+        if attach:
+            out += ["", "**Records to attach or document:**", ""] + [f"- [ ] {a}" for a in attach]
+        if r.what_if and r.what_if["to_certify"]:
+            best = r.what_if["to_certify"][0]
+            out += ["", "**Smallest change that would make it certifiable:** " + "; ".join(
+                f"{c['fact']} = {fact_value(c['value'])}" for c in best["changes"])]
+        out.append("")
+    return "\n".join(out)
+
+
+def report_html(markdown_text: str, title: str) -> str:
+    """A self-contained printable HTML page from the report's Markdown (headings, tables, lists, bold)."""
+    import re
+
+    def inline(text: str) -> str:
+        text = html.escape(text)
+        text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+        text = re.sub(r"\*(.+?)\*", r"<em>\1</em>", text)
+        return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+    body: list[str] = []
+    in_table = in_list = False
+    for line in markdown_text.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if all(set(c) <= {"-"} for c in cells):
+                continue
+            if not in_table:
+                body.append("<table>")
+                in_table = True
+                body.append("<tr>" + "".join(f"<th>{inline(c)}</th>" for c in cells) + "</tr>")
+                continue
+            body.append("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in cells) + "</tr>")
+            continue
+        if in_table:
+            body.append("</table>")
+            in_table = False
+        if line.startswith("- "):
+            if not in_list:
+                body.append("<ul>")
+                in_list = True
+            item = line[2:].replace("[ ] ", "☐ ", 1)
+            body.append(f"<li>{inline(item)}</li>")
+            continue
+        if in_list:
+            body.append("</ul>")
+            in_list = False
+        if line.startswith("## "):
+            body.append(f"<h2>{inline(line[3:])}</h2>")
+        elif line.startswith("# "):
+            body.append(f"<h1>{inline(line[2:])}</h1>")
+        elif line.strip():
+            body.append(f"<p>{inline(line)}</p>")
+    body += ["</table>"] if in_table else []
+    body += ["</ul>"] if in_list else []
+    style = ("body{font-family:Georgia,serif;max-width:50em;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:4px;text-align:left}"
+             "h2{border-top:2px solid #333;padding-top:.5em}@media print{h2{page-break-before:auto}}")
+    return (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>{''.join(body)}</body></html>")
