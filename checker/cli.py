@@ -379,13 +379,14 @@ def doc(session: Session, out_dir: Path) -> None:
 @click.pass_obj
 def requirements(session: Session, treatment: str, day, fmt: str) -> None:
     """The documentation checklist for a treatment (a code, or free text like "lumbar ESI L4-5 x2")."""
-    from checker.office.requirements import checklist, resolve
+    from checker.evaluation.selection import resolve_treatment
+    from checker.office.requirements import checklist
     from checker.render.jsonout import to_json
     from checker.render.office import checklist_markdown
     from checker.render.text import requirement_lines
     catalog = session.catalog()
     try:
-        req = resolve(catalog, treatment, day.date() if day else None)
+        req = resolve_treatment(catalog, treatment, day.date() if day else None)
     except InputError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
@@ -414,12 +415,12 @@ def new(session: Session, treatment: str, out: Path, case_id: str | None, day, n
     Answer y / n for yes-no questions, a value otherwise, and ? (or nothing) for not documented."""
     import yaml
 
+    from checker.evaluation.selection import resolve_treatment
     from checker.office.questionnaire import answers_from, case_data, parse_answer, questionnaire
-    from checker.office.requirements import resolve
     from checker.reading.cases import load_case
     from checker.yamlio import load_yaml
     catalog = session.catalog()
-    req = resolve(catalog, treatment, day.date() if day else None)
+    req = resolve_treatment(catalog, treatment, day.date() if day else None)
     given = answers_from(load_yaml(answers), catalog, str(answers)) if answers else {}
 
     def ask(spec) -> Any:

@@ -1,24 +1,32 @@
-"""One error type for bad input: it always names the file and, where known, the field or line."""
+"""The error types front ends map to exit codes: bad input (always naming the file and, where known, the line
+and field), several problems found in one pass, and a usage error."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 
 
 class InputError(Exception):
     """Bad input: a file that cannot be read, or a field with a wrong name, type or value."""
 
-    def __init__(self, path: str | Path | None, message: str, field: str | None = None, line: int | None = None):
+    def __init__(self, path: str | Path | None, message: str, field: str | None = None, line: int | None = None,
+                 column: int | None = None):
         self.path = str(path) if path is not None else None
         self.field = field
         self.line = line
+        self.column = column
         self.message = message
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
+        """`path:line:col: field: message` (as compilers and linters print, so editors can jump to it)."""
         where = self.path or "<input>"
         if self.line is not None:
             where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
         if self.field:
             where += f": {self.field}"
         return f"{where}: {self.message}"
@@ -30,13 +38,24 @@ class InputError(Exception):
 
 
 class InputErrors(Exception):
-    """Several problems found in one pass (lint reports all of them, not only the first)."""
+    """Several problems found in one pass (a case file or lint reports all of them, not only the first)."""
 
     def __init__(self, errors: list[InputError]):
         self.errors = errors
         super().__init__("\n".join(e.one_line() for e in errors))
 
+    def detail(self) -> str:
+        return "; ".join(e.detail() for e in self.errors)
+
 
 class UsageError(Exception):
     """A command used wrongly or a setting that cannot work (a rules folder that does not exist, a missing
     engine): exit code 2, like bad input, but about the invocation rather than a file."""
+
+
+def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:
+    """' (did you mean 'a' or 'b'?)' for the closest names, or '' when none is close."""
+    close = difflib.get_close_matches(str(name), list(choices), n=n, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"

@@ -7,10 +7,10 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from checker import __version__
+from checker.version import __version__
 
 PACKAGE = Path(__file__).resolve().parent
-BASE_MODULES = ("__init__.py", "errors.py", "yamlio.py", "config.py", "fingerprint.py")
+BASE_MODULES = ("__init__.py", "version.py", "errors.py", "yamlio.py", "config.py", "fingerprint.py")
 
 
 @lru_cache(maxsize=None)

@@ -65,7 +65,8 @@ class Session:
     def extractor(self) -> "Extractor":
         if self._extractor is None:
             from checker.reading.extraction import Extractor
-            self._extractor = Extractor(self.rules_dir, self.catalog().vocabulary)
+            catalog = self.catalog()
+            self._extractor = Extractor(self.rules_dir, catalog.vocabulary, set(catalog.treatments.treatments))
         return self._extractor
 
     def read(self, path: str | Path) -> "Case":
@@ -80,14 +81,14 @@ class Session:
 
     def read_note(self, path: str | Path, treatment: str):
         """A treating office's progress note (PR-2) as a one-item case for `treatment` (a code or free text),
-        and the Requirement the treatment resolves to."""
-        from checker.office.requirements import resolve
+        and the ResolvedTreatment the treatment resolves to."""
+        from checker.evaluation.selection import resolve_treatment
         from checker.reading.cases import case_from_note
         catalog = self.catalog()
         try:
             text = Path(path).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise InputError(path, exc.strerror or str(exc)) from None
-        req = resolve(catalog, treatment, None)
+        req = resolve_treatment(catalog, treatment, None)
         case = case_from_note(Path(path).stem, text, req.request.text, req.treatment, self.extractor(), catalog)
         return case, req

@@ -50,7 +50,7 @@ def test_unknown_treatment_code_and_typo_field(tmp_path):
     assert "unknown treatment code 'ESI-KNEE'" in run("check", str(bad)).output
     bad = write(tmp_path, "f.yaml", "case: x\nitems:\n  - request: Lumbar ESI\n    outcom: upheld\n")
     res = run("check", str(bad))
-    assert "f.yaml:4: items.0.outcom: unknown field 'outcom' (typo?)" in res.output
+    assert "f.yaml:4: items.0.outcom: unknown field 'outcom' (did you mean 'outcome'?)" in res.output
 
 
 def test_missing_file():
@@ -102,7 +102,7 @@ def test_lint_reports_every_problem_in_every_file(tmp_path):
     res = CliRunner().invoke(main, ["--rules", str(rules), "lint"])
     assert res.exit_code == 1
     assert "epidural-steroid-injections.yaml" in res.output and "unknown fact 'conservative_care_faild'" in res.output
-    assert "mr-angiography.yaml" in res.output and "unknown field 'to_meat' (typo?)" in res.output
+    assert "mr-angiography.yaml" in res.output and "unknown field 'to_meat' (did you mean 'to_meet'?)" in res.output
     assert "criteria.0.to_meet: Field required" in res.output
     assert "3 problem(s) in " in res.output  # no cascade from the failed files
 
@@ -120,4 +120,4 @@ def test_bad_rules_make_check_exit_2_with_every_error(tmp_path):
     rules = _rules_copy(tmp_path)
     (rules / "odg" / "mr-angiography.yaml").write_text("id: [\n")
     res = CliRunner().invoke(main, ["--rules", str(rules), "check", str(SEEDS / "002-medial-branch-block.yaml")])
-    assert res.exit_code == 2 and "mr-angiography.yaml:2: malformed YAML" in res.output
+    assert res.exit_code == 2 and "mr-angiography.yaml:2:1: malformed YAML" in res.output

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.errors import InputError
+from checker.errors import InputError, InputErrors
 from checker.reading.cases import load_case
 from checker.reading.extraction import Extractor
 from checker.reading.requests import normalize_request
@@ -171,20 +171,20 @@ def _rules_with(tmp_path: Path, core: str) -> Path:
 ])
 def test_pattern_file_errors_name_the_file_line_and_field(tmp_path, vocabulary, core, field, message):
     rules = _rules_with(tmp_path, core)
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputErrors) as err:
         Extractor(rules, vocabulary)
-    assert err.value.path.endswith("core.yaml")
-    assert err.value.field == field
-    assert err.value.line is not None
-    assert message in err.value.message
+    first = err.value.errors[0]
+    assert first.path.endswith("core.yaml")
+    assert first.field == field
+    assert first.line is not None
+    assert message in first.message
 
 
 def test_unknown_treatment_codes_are_errors(tmp_path, vocabulary):
     rules = _rules_with(tmp_path, "facts:\n  prior_procedure_count:\n    when_treatment: [NOPE]\n"
                                   "    patterns:\n      - {regex: 'x', value: 1}\n")
-    shutil.copy(RULES / "treatments.yaml", rules / "treatments.yaml")
-    with pytest.raises(InputError, match="unknown treatment code 'NOPE'"):
-        Extractor(rules, vocabulary)
+    with pytest.raises(InputErrors, match="unknown treatment code 'NOPE'"):
+        Extractor(rules, vocabulary, set(load_treatments(RULES).treatments))
 
 
 # ---- the five seed letters -----------------------------------------------------------------------

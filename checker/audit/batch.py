@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker import __version__
 from checker.audit.store import Store
 from checker.config import Settings
 from checker.errors import InputError
@@ -34,6 +33,7 @@ from checker.fingerprint import source_digest
 from checker.reading.inputs import iter_inputs
 from checker.ruleset.layout import READING_KINDS, RulesFolder, digest_files
 from checker.session import Session
+from checker.version import __version__
 
 CHUNK = 8  # inputs per task: small enough to isolate a crash cheaply, large enough to amortise the IPC
 COMMIT_SECONDS = 1.0

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from checker import __version__
 from checker.evaluation.engine import Evaluator, Outcome, prepare
 from checker.evaluation.verdicts import VERDICT, Verdict, applicable, decide, is_blocking
 from checker.reading.cases import Case, Evidence, FactEntry, Item
 from checker.reading.requests import normalize_request
 from checker.ruleset.conditions import facts_of
 from checker.ruleset.rules import Catalog, Criterion, Rule
+from checker.version import __version__
 
 
 @dataclass

@@ -7,15 +7,15 @@ from typing import Any, Callable
 
 from checker.errors import InputError
 from checker.evaluation.engine import ReferenceEvaluator, prepare
+from checker.evaluation.selection import ResolvedTreatment
 from checker.evaluation.verdicts import applicable
-from checker.office.requirements import Requirement
 from checker.ruleset.facts import FactSpec, FactType, coerce_value
 from checker.ruleset.rules import Catalog
 
 Ask = Callable[[FactSpec], Any]  # returns a value, or None for "not documented"
 
 
-def questionnaire(req: Requirement, catalog: Catalog, ask: Ask,
+def questionnaire(req: ResolvedTreatment, catalog: Catalog, ask: Ask,
                   given: dict[str, Any] | None = None) -> dict[str, Any]:
     """Ask only what the deciding rule's criteria need, criterion by criterion: applicability first,
     then the criterion's own facts until its verdict is settled. Criteria that do not apply, and facts
@@ -73,7 +73,7 @@ def parse_answer(spec: FactSpec, text: str) -> Any:
     return coerce_value(spec, text)
 
 
-def case_data(req: Requirement, catalog: Catalog, facts: dict[str, Any], case_id: str) -> dict[str, Any]:
+def case_data(req: ResolvedTreatment, catalog: Catalog, facts: dict[str, Any], case_id: str) -> dict[str, Any]:
     """A case file (as data) with one item for the request and the documented facts."""
     vocab = catalog.vocabulary
 
@@ -102,7 +102,7 @@ def answers_from(data: Any, catalog: Catalog, source: str = "--answers") -> dict
     out = {}
     for name, value in data.items():
         if name not in catalog.vocabulary or catalog.vocabulary[name].source == "derived":
-            raise InputError(source, f"unknown fact {name!r}", field=str(name))
+            raise InputError(source, catalog.vocabulary.unknown(name), field=str(name))
         if value is not None:
             try:
                 out[name] = coerce_value(catalog.vocabulary[name], value)

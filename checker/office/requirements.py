@@ -1,41 +1,16 @@
-"""What a treatment requires: the request resolved to its deciding rule, and the documentation checklist of that
-rule (every criterion, its citation, the questions behind its facts)."""
+"""What a treatment requires: the documentation checklist of the rule that decides it (every criterion, its
+citation, the questions behind its facts)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
-from checker.errors import InputError
-from checker.reading.requests import NormalizedRequest, normalize_request
+from checker.evaluation.selection import ResolvedTreatment
 from checker.ruleset.conditions import describe
-from checker.ruleset.rules import Catalog, Rule
+from checker.ruleset.rules import Catalog
 
 
-@dataclass
-class Requirement:
-    treatment: str
-    request: NormalizedRequest
-    rule: Rule
-    selection: str
-
-
-def resolve(catalog: Catalog, treatment: str, day: dt.date | None) -> Requirement:
-    """A treatment given as a code or as free text ("lumbar ESI L4-5 x2"), and the rule that decides it."""
-    code = treatment.strip().upper()
-    request = normalize_request(treatment, catalog.treatments)
-    if code in catalog.treatments.treatments:
-        request = NormalizedRequest(treatment, code, {}, matched=code)
-    if request.code is None:
-        raise InputError(None, f"unknown treatment {treatment!r}: {request.reason}", field="TREATMENT")
-    rule, selection = catalog.select(request.code, day)
-    if rule is None:
-        raise InputError(None, selection, field="TREATMENT")
-    return Requirement(request.code, request, rule, selection)
-
-
-def checklist(req: Requirement, catalog: Catalog) -> dict[str, Any]:
+def checklist(req: ResolvedTreatment, catalog: Catalog) -> dict[str, Any]:
     """Every criterion of the deciding rule with its citation and the questions behind it."""
     rule, vocab = req.rule, catalog.vocabulary
     checks = dict(rule.compiled.checks)

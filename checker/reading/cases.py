@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from checker.errors import InputError
 from checker.ruleset.facts import FactVocabulary, coerce_value
 from checker.ruleset.treatments import TreatmentVocabulary
-from checker.yamlio import first_validation_error, load_yaml
+from checker.yamlio import load_yaml, validate
 
 if TYPE_CHECKING:
     from checker.reading.extraction import Extractor
@@ -49,7 +49,7 @@ def _facts_validator(allowed_sources: tuple[str, ...], what: str):
         for name, raw in (value or {}).items():
             if vocab is not None:
                 if name not in vocab:
-                    raise ValueError(f"unknown fact {name!r} (not in rules/facts.yaml)")
+                    raise ValueError(vocab.unknown(name))
                 if vocab[name].source not in allowed_sources:
                     raise ValueError(f"{name!r} is a {vocab[name].source} fact and cannot be given as {what}")
             if raw is None:  # written as null: explicitly not documented
@@ -123,7 +123,7 @@ class Item(BaseModel):
     def _known(cls, value: str | None, info: ValidationInfo) -> str | None:
         tv: TreatmentVocabulary | None = (info.context or {}).get("treatments")
         if value is not None and tv is not None and value not in tv.treatments:
-            raise ValueError(f"unknown treatment code {value!r} (not in rules/treatments.yaml)")
+            raise ValueError(tv.unknown_code(value))
         return value
 
 
@@ -147,14 +147,16 @@ class Case(BaseModel):
 
 
 def load_case(path: str | Path, vocabulary: FactVocabulary, treatments: TreatmentVocabulary) -> Case:
-    """Load and validate one case file; InputError names the file, the field and its line."""
-    data = load_yaml(path)
+    """Load and validate one case file; InputErrors lists every problem, each naming the file, field and line."""
+    return case_from_data(load_yaml(path), vocabulary, treatments, path)
+
+
+def case_from_data(data: Any, vocabulary: FactVocabulary, treatments: TreatmentVocabulary,
+                   source: str | Path = "<case>") -> Case:
+    """A case from the fields of a case file given as data (a parsed file, a JSON request body)."""
     if not isinstance(data, dict):
-        raise InputError(path, "a case file is a mapping with `case:` and `items:`")
-    try:
-        return Case.model_validate(data, context={"vocabulary": vocabulary, "treatments": treatments})
-    except ValidationError as exc:
-        raise first_validation_error(path, data, exc) from None
+        raise InputError(source, "a case file is a mapping with `case:` and `items:`")
+    return validate(Case, data, source, {"vocabulary": vocabulary, "treatments": treatments})
 
 
 # ---- cases from letters -------------------------------------------------------------------------------
@@ -200,10 +202,7 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
     data = {"case": letter.case_number or Path(letter.path).stem, "letter": str(letter.path),
             "patient": patient, "dates": dates,
             "reviewer_specialty": ", ".join(letter.specialty) or None, "facts": case_facts, "items": items}
-    try:
-        return Case.model_validate(data, context={"vocabulary": vocabulary, "treatments": treatments})
-    except ValidationError as exc:
-        raise first_validation_error(letter.path, data, exc) from None
+    return validate(Case, data, letter.path, {"vocabulary": vocabulary, "treatments": treatments})
 
 
 def case_to_yaml_data(case: Case) -> dict[str, Any]:
@@ -228,10 +227,7 @@ def case_from_note(case_id: str, note: str, request: str, treatment: str, extrac
     data = {"case": case_id, "facts": _fact_entries(found, vocab, "case", "progress note"),
             "items": [{"request": request, "treatment": treatment,
                        "facts": _fact_entries(found, vocab, "item", "progress note")}]}
-    try:
-        return Case.model_validate(data, context={"vocabulary": vocab, "treatments": catalog.treatments})
-    except ValidationError as exc:
-        raise first_validation_error(case_id, data, exc) from None
+    return validate(Case, data, case_id, {"vocabulary": vocab, "treatments": catalog.treatments})
 
 
 def _fact_entries(found: dict, vocabulary: FactVocabulary, scope: str, source: str | None = None) -> dict[str, Any]:

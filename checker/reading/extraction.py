@@ -31,14 +31,13 @@ from re import _constants as sre_constants  # the regex parser, to find a trigge
 from re import _parser as sre_parse
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from checker.errors import InputError
 from checker.reading.requests import find_levels
 from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_overlap
 from checker.ruleset.layout import RulesFolder
-from checker.ruleset.treatments import load_treatments
-from checker.yamlio import first_validation_error, load_yaml
+from checker.yamlio import load_yaml, validate
 
 Category = Literal["negated", "uncertain", "historical", "hypothetical", "administrative"]
 Policy = Literal["accept", "ignore"]
@@ -228,7 +227,7 @@ class ExtractionFile(BaseModel):
         codes: set[str] | None = info.context.get("treatment_codes")
         for name, rule in facts.items():
             if name not in vocab:
-                raise ValueError(f"unknown fact {name!r} (not in the fact vocabulary)")
+                raise ValueError(vocab.unknown(name))
             spec = vocab[name]
             if spec.source != "clinical":
                 raise ValueError(f"{name!r} is a {spec.source} fact; only clinical facts are extracted")
@@ -297,24 +296,21 @@ class _Mention:
 class Extractor:
     """Loads rules/extraction/*.yaml once (regexes compiled at load) and extracts documented facts."""
 
-    def __init__(self, rules_dir: Path, vocabulary: FactVocabulary):
-        """`rules_dir` is the rules root (holding extraction/); treatment codes are checked when it has them."""
+    def __init__(self, rules_dir: Path, vocabulary: FactVocabulary, treatment_codes: set[str] | None = None):
+        """`rules_dir` is the rules root (holding extraction/); `when_treatment` codes are checked against
+        `treatment_codes` when given (the catalog's)."""
         rules_dir = Path(rules_dir)
         folder = rules_dir / "extraction"
         files = RulesFolder(rules_dir).extraction_files()
         if not files:
             raise InputError(folder, "no extraction rule files (*.yaml)")
-        codes = set(load_treatments(rules_dir).treatments) if (rules_dir / "treatments.yaml").exists() else None
+        codes = treatment_codes
         self.vocabulary = vocabulary
         self.rules: dict[str, FactRule] = {}
         context: ContextRules | None = None
         for path in files:
-            data = load_yaml(path)
-            try:
-                parsed = ExtractionFile.model_validate(
-                    data, context={"vocabulary": vocabulary, "treatment_codes": codes})
-            except ValidationError as exc:
-                raise first_validation_error(path, data, exc) from None
+            parsed = validate(ExtractionFile, load_yaml(path), path,
+                              {"vocabulary": vocabulary, "treatment_codes": codes})
             if parsed.context is not None:
                 if context is not None:
                     raise InputError(path, "context triggers are defined in more than one file", field="context")

@@ -82,7 +82,7 @@ class Condition(BaseModel):
 
 def _check_against_vocabulary(cond: Condition, vocab: FactVocabulary) -> None:
     if cond.fact not in vocab:
-        raise ValueError(f"unknown fact {cond.fact!r} (not in rules/facts.yaml)")
+        raise ValueError(vocab.unknown(cond.fact))
     spec = vocab[cond.fact]
     op = cond.op()
     if op is None:

@@ -8,11 +8,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from checker.errors import InputError
+from checker.errors import InputError, did_you_mean
 from checker.ruleset.layout import RulesFolder
-from checker.yamlio import first_validation_error, load_yaml
+from checker.yamlio import load_yaml, validate
 
 
 class FactType(str, Enum):
@@ -63,6 +63,10 @@ class FactVocabulary(BaseModel):
     def __getitem__(self, name: str) -> FactSpec:
         return self.facts[name]
 
+    def unknown(self, name: str) -> str:
+        """The message for a fact name the vocabulary does not define, with the closest names."""
+        return f"unknown fact {name!r}{did_you_mean(name, self.facts)}"
+
     def names(self, source: str | None = None) -> list[str]:
         return [n for n, s in self.facts.items() if source is None or s.source == source]
 
@@ -72,11 +76,7 @@ def load_vocabulary(root: str | Path) -> FactVocabulary:
     merged: dict[str, FactSpec] = {}
     origin: dict[str, Path] = {}
     for path in RulesFolder(root).vocabulary_files():
-        data = load_yaml(path)
-        try:
-            vocab = FactVocabulary.model_validate(data)
-        except ValidationError as exc:
-            raise first_validation_error(path, data, exc) from None
+        vocab = validate(FactVocabulary, load_yaml(path), path)
         for name, spec in vocab.facts.items():
             if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
                 raise InputError(path, "fact names are lower_snake_case", field=f"facts.{name}")

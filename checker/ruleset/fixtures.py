@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from checker.errors import InputError
 from checker.ruleset.facts import coerce_value
 from checker.ruleset.rules import Catalog
-from checker.yamlio import first_validation_error, load_yaml
+from checker.yamlio import load_yaml, validate
 
 Expected = Literal["met", "not_met", "not_documented", "not_applicable"]
 VERDICTS = ("met", "not_met", "not_documented")
@@ -44,7 +44,7 @@ class Fixture(BaseModel):
         for name, raw in value.items():
             if vocab is not None:
                 if name not in vocab:
-                    raise ValueError(f"unknown fact {name!r} (not in rules/facts.yaml)")
+                    raise ValueError(vocab.unknown(name))
                 if vocab[name].source == "derived":
                     raise ValueError(f"{name!r} is derived: give the facts it is derived from")
                 if raw is not None:
@@ -65,10 +65,7 @@ class FixtureFile(BaseModel):
 
 def load_fixture_file(path: Path, catalog: Catalog) -> FixtureFile:
     data = load_yaml(path)
-    try:
-        ff = FixtureFile.model_validate(data, context={"vocabulary": catalog.vocabulary})
-    except ValidationError as exc:
-        raise first_validation_error(path, data, exc) from None
+    ff = validate(FixtureFile, data, path, {"vocabulary": catalog.vocabulary})
     if ff.rule not in catalog.rules:
         raise InputError(path, f"unknown rule {ff.rule!r}", field="rule")
     codes = {c.code for c in catalog.rules[ff.rule].spec.criteria}

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from checker.errors import InputError, InputErrors
 from checker.ruleset.conditions import Condition, Node, Predicate, compile_condition, facts_of
 from checker.ruleset.facts import FactVocabulary, load_vocabulary
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.treatments import TreatmentVocabulary, load_treatments
-from checker.yamlio import load_yaml, validation_errors
+from checker.yamlio import load_yaml, validate
 
 GUIDELINES = ("MTUS", "ODG", "OTHER")
 PRECEDENCE = {g: i for i, g in enumerate(GUIDELINES)}  # California evidence hierarchy: MTUS first
@@ -123,7 +123,7 @@ class RuleFile(BaseModel):
         if tv is not None:
             for code in value:
                 if code not in tv.treatments:
-                    raise ValueError(f"unknown treatment code {code!r} (not in rules/treatments.yaml)")
+                    raise ValueError(tv.unknown_code(code))
         return value
 
     @model_validator(mode="after")
@@ -295,13 +295,12 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     specs: list[tuple[RuleFile, Path]] = []
     for path in folder.rule_files():
         try:
-            data = load_yaml(path)
-            spec = RuleFile.model_validate(data, context={"vocabulary": vocab, "treatments": treatments})
+            spec = validate(RuleFile, load_yaml(path), path, {"vocabulary": vocab, "treatments": treatments})
         except InputError as exc:
             errors.append(exc)
             continue
-        except ValidationError as exc:
-            errors.extend(validation_errors(path, data, exc))
+        except InputErrors as exc:
+            errors.extend(exc.errors)
             continue
         specs.append((spec, path))
 

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from checker.errors import InputError
+from checker.errors import InputError, did_you_mean
 from checker.ruleset.layout import RulesFolder
-from checker.yamlio import first_validation_error, load_yaml
+from checker.yamlio import load_yaml, validate
 
 
 class Region(BaseModel):
@@ -73,6 +73,10 @@ class TreatmentVocabulary(BaseModel):
     # derived indexes and memos that request parsing keeps per vocabulary (built on first use)
     _cache: dict[str, Any] = PrivateAttr(default_factory=dict)
 
+    def unknown_code(self, code: str) -> str:
+        """The message for a treatment code the vocabulary does not define, with the closest codes."""
+        return f"unknown treatment code {code!r}{did_you_mean(code, self.treatments)}"
+
     @model_validator(mode="after")
     def _links(self) -> "TreatmentVocabulary":
         for code, t in self.treatments.items():
@@ -109,11 +113,7 @@ def load_treatments(root: str | Path) -> TreatmentVocabulary:
         for name in data.get(section) or {}:
             origin[(section, name)] = main
     for path in families:
-        extra = load_yaml(path)
-        try:
-            family = TreatmentFamilyFile.model_validate(extra)
-        except ValidationError as exc:
-            raise first_validation_error(path, extra, exc) from None
+        family = validate(TreatmentFamilyFile, load_yaml(path), path)
         for section in ("procedures", "treatments"):
             for name, value in getattr(family, section).items():
                 if (section, name) in origin:
@@ -122,8 +122,6 @@ def load_treatments(root: str | Path) -> TreatmentVocabulary:
                 origin[(section, name)] = path
                 data.setdefault(section, {})[name] = value.model_dump()
     try:
-        return TreatmentVocabulary.model_validate(data)
-    except ValidationError as exc:
-        raise first_validation_error(main, data, exc) from None
+        return validate(TreatmentVocabulary, data, main)
     except re.error as exc:
         raise InputError(main, f"bad attribute pattern: {exc}", field="attributes.patterns") from None
