@@ -103,7 +103,7 @@ def test_lint_reports_every_problem_in_every_file(tmp_path):
     assert res.exit_code == 1
     assert "epidural-steroid-injections.yaml" in res.output and "unknown fact 'conservative_care_faild'" in res.output
     assert "mr-angiography.yaml" in res.output and "unknown field 'to_meat' (did you mean 'to_meet'?)" in res.output
-    assert "criteria.0.to_meet: Field required" in res.output
+    assert "criteria.0.to_meet: required field is missing" in res.output
     assert "3 problem(s) in " in res.output  # no cascade from the failed files
 
 
