@@ -1,8 +1,28 @@
-"""imrcheck: check workers' comp treatment requests against MTUS/ODG criteria and explain the decision."""
+"""imrcheck: check California workers' comp treatment requests against MTUS/ODG criteria, predict the IMR
+outcome of every requested item and explain it criterion by criterion.
 
-from importlib.metadata import PackageNotFoundError, version
+The flow, one stage package each:
+    reading/     letters, progress notes and case files -> cases (request parsing, fact extraction)
+    ruleset/     the rules folder: vocabularies, rule models, conditions, fixtures, the validated catalog
+    evaluation/  a case's items against the catalog: the engines, verdicts, decisions, what-if
+    audit/       predicted vs actual over many letters: comparison, the batch and its store, consistency
+    office/      the treating office's tools: the documentation checklist, the questionnaire
+    render/      text, JSON, Markdown and HTML for people and programs
+    authoring/   the rule author's tools: lint, fixtures (verify), rule diffs
+    session.py   wiring shared by every front end; cli.py the command line; api.py the Python API
 
-try:
-    __version__ = version("imrcheck")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+source"
+The public Python API (`checker.load_catalog`, `checker.check`, `checker.read_case`, `checker.Session`) is
+documented in the README and in checker.api.
+"""
+
+from checker.version import __version__
+
+__all__ = ["__version__", "Session", "load_catalog", "read_case", "check"]
+
+
+def __getattr__(name: str):
+    """The public API, imported on first use (so `import checker` stays cheap)."""
+    if name in ("Session", "load_catalog", "read_case", "check"):
+        from checker import api
+        return getattr(api, name)
+    raise AttributeError(f"module 'checker' has no attribute {name!r}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.errors import InputError, InputErrors
+from checker.errors import InputErrors
 from checker.reading.cases import load_case
 from checker.reading.extraction import Extractor
 from checker.reading.requests import normalize_request

@@ -7,20 +7,8 @@ from pathlib import Path
 from checker.evaluation.checker import Checker
 from checker.render.text import fact_value
 from checker.ruleset.conditions import describe
-from checker.ruleset.fixtures import Fixture, load_fixture_file
-from checker.ruleset.layout import RulesFolder
+from checker.ruleset.fixtures import examples
 from checker.ruleset.rules import Catalog, Rule
-
-
-def examples(rule: Rule, catalog: Catalog) -> tuple[Fixture | None, Fixture | None]:
-    """A fixture the rule certifies and one it does not, from the rule's own fixture file."""
-    path = RulesFolder.fixture_path(rule.path)
-    if not path.exists():
-        return None, None
-    fixtures = load_fixture_file(path, catalog).fixtures
-    met = next((f for f in fixtures if f.expect.decision == "certify"), None)
-    not_met = next((f for f in fixtures if f.expect.decision == "non-certify"), None)
-    return met, not_met
 
 
 def rule_page(rule: Rule, catalog: Catalog, checker: Checker) -> str:

@@ -301,7 +301,7 @@ def requirement_lines(data: dict[str, Any]) -> list[str]:
 
 def rule_example_lines(rule: Rule, catalog: Catalog, checker) -> list[str]:
     """A certified and a non-certified example from the rule's own fixtures, as `imrcheck doc` shows."""
-    from checker.render.ruledocs import examples
+    from checker.ruleset.fixtures import examples
     lines: list[str] = []
     for label, fixture in zip(("certified", "not certified"), examples(rule, catalog)):
         if fixture is None:

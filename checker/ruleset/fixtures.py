@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from checker.errors import InputError
 from checker.ruleset.facts import coerce_value
-from checker.ruleset.rules import Catalog
+from checker.ruleset.layout import RulesFolder
+from checker.ruleset.rules import Catalog, Rule
 from checker.yamlio import load_yaml, validate
 
 Expected = Literal["met", "not_met", "not_documented", "not_applicable"]
@@ -75,3 +76,14 @@ def load_fixture_file(path: Path, catalog: Catalog) -> FixtureFile:
                 raise InputError(path, f"{code} is not a criterion of {ff.rule}",
                                  field=f"fixtures.{i}.expect.criteria.{code}")
     return ff
+
+
+def examples(rule: Rule, catalog: Catalog) -> tuple[Fixture | None, Fixture | None]:
+    """A fixture the rule certifies and one it does not, from the rule's own fixture file."""
+    path = RulesFolder.fixture_path(rule.path)
+    if not path.exists():
+        return None, None
+    fixtures = load_fixture_file(path, catalog).fixtures
+    met = next((f for f in fixtures if f.expect.decision == "certify"), None)
+    not_met = next((f for f in fixtures if f.expect.decision == "non-certify"), None)
+    return met, not_met
