@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable
 
-from checker.evaluation.checker import ItemResult, leaves
+from checker.evaluation.checker import ItemResult, consulted_leaves
 from checker.reading.cases import Case, Item
 from checker.ruleset.rules import Catalog
 
@@ -93,7 +93,7 @@ def item_row(r: ItemResult, case: Case, item: Item, catalog: Catalog) -> dict[st
     t = catalog.treatments.treatments.get(r.treatment) if r.treatment else None
     cited = item.guidelines_cited
     consulted: dict[str, Any] = {}
-    for f in leaves([u for c in r.criteria for u in c.facts]):
+    for f in consulted_leaves([u for c in r.criteria for u in c.facts]):
         consulted.setdefault(f.name, f.value)
     return {
         "case": r.case, "item": r.request, "index": r.index, "treatment": r.treatment,

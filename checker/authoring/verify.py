@@ -9,7 +9,7 @@ from typing import Any
 
 from checker.errors import InputError
 from checker.evaluation.checker import Checker
-from checker.ruleset.conditions import All, AnyOf, Documented, Node, Not
+from checker.ruleset.conditions import can_be_undocumented
 from checker.ruleset.fixtures import VERDICTS, load_fixture_file
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.rules import Catalog
@@ -22,15 +22,6 @@ class FixtureResult:
     path: str
     passed: bool
     problems: list[str] = field(default_factory=list)
-
-
-def can_be_undocumented(node: Node) -> bool:
-    """False for conditions built only from `documented` tests, which are always true or false."""
-    if isinstance(node, (All, AnyOf)):
-        return any(can_be_undocumented(c) for c in node.items)
-    if isinstance(node, Not):
-        return can_be_undocumented(node.item)
-    return not isinstance(node, Documented)
 
 
 def run_fixtures(catalog: Catalog, checker: Checker) -> tuple[list[FixtureResult], list[str]]:

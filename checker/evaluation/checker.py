@@ -30,11 +30,11 @@ class FactUse:
     inputs: list["FactUse"] = field(default_factory=list)  # for derived facts: what they were derived from
 
 
-def leaves(uses: list[FactUse]):
+def consulted_leaves(uses: list[FactUse]):
     """The documented facts under a list of consulted facts, depth first (derived facts opened up)."""
     for f in uses:
         if f.inputs:
-            yield from leaves(f.inputs)
+            yield from consulted_leaves(f.inputs)
         else:
             yield f
 

@@ -28,7 +28,7 @@ from typing import Any, Callable
 from durable import engine as durable_engine
 
 from checker.evaluation.engine import Outcome
-from checker.ruleset.conditions import All, AnyOf, Compare, Documented, Node, Not, Predicate
+from checker.ruleset.conditions import All, AnyOf, Compare, Documented, Fold, Node, Not, Predicate, fold
 from checker.ruleset.rules import CompiledRule
 
 # A literal: ("case", attribute, op, value) with op in eq ne lt le gt ge ex nex,
@@ -108,40 +108,60 @@ def _product(*dnfs: DNF) -> DNF:
 
 def _tri(node: Node, derived: set[str]) -> tuple[DNF, DNF, DNF]:
     """(True, False, None) DNFs of a compiled node; the three are jointly exhaustive and exclusive."""
-    if isinstance(node, Not):
-        t, f, u = _tri(node.item, derived)
+    return fold(node, _Tri(derived))
+
+
+Tri = tuple[DNF, DNF, DNF]
+
+
+class _Tri(Fold[Tri]):
+    def __init__(self, derived: set[str]):
+        self.derived = derived
+
+    def not_(self, node: Not, item: Tri) -> Tri:
+        t, f, u = item
         return f, t, u
-    if isinstance(node, (All, AnyOf)):
-        parts = [_tri(c, derived) for c in node.items]
-        win, lose = (1, 0) if isinstance(node, All) else (0, 1)  # All: first False decides; Any: first True
+
+    def all(self, node: All, parts: list[Tri]) -> Tri:
+        unanimous, decided, undecided = self._junction(parts, win=1, lose=0)  # the first False decides
+        return unanimous, decided, undecided
+
+    def any(self, node: AnyOf, parts: list[Tri]) -> Tri:
+        unanimous, decided, undecided = self._junction(parts, win=0, lose=1)  # the first True decides
+        return decided, unanimous, undecided
+
+    @staticmethod
+    def _junction(parts: list[Tri], win: int, lose: int) -> Tri:
         decided, undecided = [], []
         for i, p in enumerate(parts):
             before = [q[lose] + q[2] for q in parts[:i]]
             decided += _product(*before, p[win])
             after = [q[lose] + q[2] for q in parts[i + 1:]]
             undecided += _product(*(q[lose] for q in parts[:i]), p[2], *after)
-        unanimous = _product(*(p[lose] for p in parts))
-        return (unanimous, decided, undecided) if isinstance(node, All) else (decided, unanimous, undecided)
-    if isinstance(node, Documented):
-        if node.fact in derived:
+        return _product(*(p[lose] for p in parts)), decided, undecided
+
+    def documented(self, node: Documented) -> Tri:
+        if node.fact in self.derived:
             return [_d(node.fact, "true"), _d(node.fact, "false")], [_d(node.fact, "unknown")], []
         has = "has__" + node.fact
         present = [_c(node.fact, "ex"), _c(node.fact, "nex") | _c(has, "ex")]
         return present, [_c(node.fact, "nex") | _c(has, "nex")], []
-    if isinstance(node, Predicate):
+
+    def predicate(self, node: Predicate) -> Tri:
         return [_c(node.key, "eq", True)], [_c(node.key, "eq", False)], [_c(node.key, "nex")]
-    assert isinstance(node, Compare)
-    if node.fact in derived:  # a bool derived fact: decide each stored value at compile time
-        test = (lambda v: v in node.value) if node.op == "in" else (lambda v: _PY[node.op](v, node.value))
-        return ([_d(node.fact, _TRUTH[v]) for v in (True, False) if test(v)],
-                [_d(node.fact, _TRUTH[v]) for v in (True, False) if not test(v)],
-                [_d(node.fact, "unknown")])
-    absent = [_c(node.fact, "nex")]
-    if node.op == "in":
-        return ([_c(node.fact, "eq", v) for v in node.value],
-                [frozenset().union(_c(node.fact, "ex"), *(_c(node.fact, "ne", v) for v in node.value))],
-                absent)
-    return [_c(node.fact, node.op, node.value)], [_c(node.fact, _NEGATE[node.op], node.value)], absent
+
+    def compare(self, node: Compare) -> Tri:
+        if node.fact in self.derived:  # a bool derived fact: decide each stored value at compile time
+            test = (lambda v: v in node.value) if node.op == "in" else (lambda v: _PY[node.op](v, node.value))
+            return ([_d(node.fact, _TRUTH[v]) for v in (True, False) if test(v)],
+                    [_d(node.fact, _TRUTH[v]) for v in (True, False) if not test(v)],
+                    [_d(node.fact, "unknown")])
+        absent = [_c(node.fact, "nex")]
+        if node.op == "in":
+            return ([_c(node.fact, "eq", v) for v in node.value],
+                    [frozenset().union(_c(node.fact, "ex"), *(_c(node.fact, "ne", v) for v in node.value))],
+                    absent)
+        return [_c(node.fact, node.op, node.value)], [_c(node.fact, _NEGATE[node.op], node.value)], absent
 
 
 def _c(attr: str, op: str, value: Any = None) -> Conj:

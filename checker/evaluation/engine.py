@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable, Protocol
 
-from checker.ruleset.conditions import All, AnyOf, Documented, Node, Not, Predicate
+from checker.ruleset.conditions import All, AnyOf, Compare, Documented, Fold, Node, Not, Predicate, fold
 from checker.ruleset.facts import levels_overlap
 from checker.ruleset.rules import CompiledRule
 
@@ -65,9 +65,13 @@ Fn = Callable[[dict[str, Any]], Truth]
 
 
 def _closure(node: Node) -> Fn:
-    if isinstance(node, All):
-        parts = [_closure(c) for c in node.items]
+    return fold(node, _Closures())
 
+
+class _Closures(Fold[Fn]):
+    """Each node as a Python closure over the fact environment, with Kleene logic."""
+
+    def all(self, node: All, parts: list[Fn]) -> Fn:
         def all_(env: dict[str, Any]) -> Truth:
             result: Truth = True
             for part in parts:
@@ -78,9 +82,8 @@ def _closure(node: Node) -> Fn:
                     result = None
             return result
         return all_
-    if isinstance(node, AnyOf):
-        parts = [_closure(c) for c in node.items]
 
+    def any(self, node: AnyOf, parts: list[Fn]) -> Fn:
         def any_(env: dict[str, Any]) -> Truth:
             result: Truth = False
             for part in parts:
@@ -91,25 +94,28 @@ def _closure(node: Node) -> Fn:
                     result = None
             return result
         return any_
-    if isinstance(node, Not):
-        inner = _closure(node.item)
 
+    def not_(self, node: Not, inner: Fn) -> Fn:
         def not_(env: dict[str, Any]) -> Truth:
             v = inner(env)
             return None if v is None else not v
         return not_
-    if isinstance(node, Documented):
+
+    def documented(self, node: Documented) -> Fn:
         fact = node.fact
         return lambda env: fact in env or ("has__" + fact) in env
-    if isinstance(node, Predicate):
+
+    def predicate(self, node: Predicate) -> Fn:
         key = node.key
         return lambda env: env.get(key)
-    cmp, fact, value = _CMP[node.op], node.fact, node.value
 
-    def compare(env: dict[str, Any]) -> Truth:
-        v = env.get(fact)
-        return None if v is None else cmp(v, value)
-    return compare
+    def compare(self, node: Compare) -> Fn:
+        cmp, fact, value = _CMP[node.op], node.fact, node.value
+
+        def compare(env: dict[str, Any]) -> Truth:
+            v = env.get(fact)
+            return None if v is None else cmp(v, value)
+        return compare
 
 
 class ReferenceEvaluator:

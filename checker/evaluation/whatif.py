@@ -11,7 +11,7 @@ from typing import Any
 
 from checker.evaluation.engine import ReferenceEvaluator, prepare
 from checker.evaluation.verdicts import decide
-from checker.ruleset.conditions import All, AnyOf, Compare, Documented, Node, Not, Predicate
+from checker.ruleset.conditions import Compare, Documented, Predicate, leaves
 from checker.ruleset.facts import FactType, FactVocabulary
 from checker.ruleset.rules import Rule
 
@@ -34,19 +34,9 @@ class Option:
     satisfies: list[str] = field(default_factory=list)  # criterion codes it turns to met
 
 
-def _walk(node: Node):
-    if isinstance(node, (All, AnyOf)):
-        for child in node.items:
-            yield from _walk(child)
-    elif isinstance(node, Not):
-        yield from _walk(node.item)
-    else:
-        yield node
-
-
 def _domains(rule: Rule, facts: dict[str, Any], vocab: FactVocabulary) -> dict[str, list[Any]]:
     """Candidate values per fact: the values and thresholds the rule's conditions compare against."""
-    nodes = [n for _, root in (*rule.compiled.derived, *rule.compiled.checks) for n in _walk(root)]
+    nodes = [n for _, root in (*rule.compiled.derived, *rule.compiled.checks) for n in leaves(root)]
     domains: dict[str, list[Any]] = {}
 
     def add(name: str, value: Any) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import html
 from typing import Any
 
-from checker.evaluation.checker import ItemResult, leaves
+from checker.evaluation.checker import ItemResult, consulted_leaves
 from checker.render.text import fact_value
 
 
@@ -52,7 +52,7 @@ def report_markdown(case_id: str, results: list[ItemResult]) -> str:
             out.append(f"| {mark} | **{c.code}** {c.title} | {c.citation} |")
         out.append("")
         for c in r.criteria:
-            evidence = [f for f in leaves(c.facts) if f.evidence]
+            evidence = [f for f in consulted_leaves(c.facts) if f.evidence]
             if evidence:
                 out.append(f"- {c.code} evidence: " + "; ".join(
                     f"{f.name} = {fact_value(f.value)}: \u201c{f.evidence['quote']}\u201d ({f.evidence['source']})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Iterable
 
-from checker.evaluation.checker import CriterionResult, FactUse, ItemResult, leaves
+from checker.evaluation.checker import CriterionResult, FactUse, ItemResult, consulted_leaves
 from checker.ruleset.conditions import describe
 from checker.ruleset.facts import FactVocabulary
 from checker.ruleset.rules import Catalog, Criterion, Rule
@@ -83,7 +83,7 @@ def _fact_lines(f: FactUse, indent: int) -> list[str]:
 
 def _undocumented(facts: list[FactUse]) -> list[str]:
     """The documented-fact leaves under a criterion that are missing from the record."""
-    return list(dict.fromkeys(f.name for f in leaves(facts) if f.value is None))
+    return list(dict.fromkeys(f.name for f in consulted_leaves(facts) if f.value is None))
 
 
 def _criterion_lines(c: CriterionResult) -> list[str]:

@@ -15,8 +15,9 @@ Truth is three-valued (Kleene): True, False, None = not documented.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Generic, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -160,6 +161,69 @@ class Predicate:
 
 
 Node = Union[All, AnyOf, Not, Compare, Documented, Predicate]
+T = TypeVar("T")
+
+
+class Fold(ABC, Generic[T]):
+    """The one walk over a compiled condition: a visitor with a method per node kind, called bottom-up with
+    the results of the node's children. Evaluators, compilers, describers and searches are each one Fold, so
+    a new kind of node is a new method here, and every Fold that lacks it fails at once (abstract method)."""
+
+    @abstractmethod
+    def all(self, node: All, items: list[T]) -> T: ...
+
+    @abstractmethod
+    def any(self, node: AnyOf, items: list[T]) -> T: ...
+
+    @abstractmethod
+    def not_(self, node: Not, item: T) -> T: ...
+
+    @abstractmethod
+    def compare(self, node: Compare) -> T: ...
+
+    @abstractmethod
+    def documented(self, node: Documented) -> T: ...
+
+    @abstractmethod
+    def predicate(self, node: Predicate) -> T: ...
+
+
+def fold(node: Node, visitor: Fold[T]) -> T:
+    """Apply a Fold to a compiled condition."""
+    if isinstance(node, All):
+        return visitor.all(node, [fold(c, visitor) for c in node.items])
+    if isinstance(node, AnyOf):
+        return visitor.any(node, [fold(c, visitor) for c in node.items])
+    if isinstance(node, Not):
+        return visitor.not_(node, fold(node.item, visitor))
+    if isinstance(node, Compare):
+        return visitor.compare(node)
+    if isinstance(node, Documented):
+        return visitor.documented(node)
+    if isinstance(node, Predicate):
+        return visitor.predicate(node)
+    raise TypeError(f"not a compiled condition node: {node!r}")
+
+
+def leaves(node: Node) -> list[Compare | Documented | Predicate]:
+    """The fact tests of a compiled condition, left to right."""
+    return fold(node, _Leaves())
+
+
+class _Leaves(Fold[list]):
+    def all(self, node, items):
+        return [x for part in items for x in part]
+
+    any = all
+
+    def not_(self, node, item):
+        return item
+
+    def compare(self, node):
+        return [node]
+
+    documented = predicate = compare
+
 
 _OP_NAMES = {"is": "eq", "eq": "eq", "ne": "ne", "lt": "lt", "lte": "le", "gt": "gt", "gte": "ge", "in": "in"}
 
@@ -197,40 +261,62 @@ def _scalar(value: Any) -> Any:
 def facts_of(node: Node) -> list[str]:
     """Every fact a compiled condition reads, in order of first use."""
     out: list[str] = []
-
-    def walk(n: Node) -> None:
-        if isinstance(n, (All, AnyOf)):
-            for c in n.items:
-                walk(c)
-        elif isinstance(n, Not):
-            walk(n.item)
-        else:
-            names = [n.fact] + ([n.operand] if isinstance(n, Predicate) and n.op == "overlaps" else [])
-            for f in names:
-                if f not in out:
-                    out.append(f)
-
-    walk(node)
+    for leaf in leaves(node):
+        names = [leaf.fact] + ([leaf.operand] if isinstance(leaf, Predicate) and leaf.op == "overlaps" else [])
+        out += [f for f in names if f not in out]
     return out
 
 
 def describe(node: Node) -> str:
     """A compact human-readable form of a compiled condition, for docs and explanations."""
-    if isinstance(node, All):
-        return "(" + " AND ".join(describe(c) for c in node.items) + ")"
-    if isinstance(node, AnyOf):
-        return "(" + " OR ".join(describe(c) for c in node.items) + ")"
-    if isinstance(node, Not):
-        return "NOT " + describe(node.item)
-    if isinstance(node, Documented):
+    return fold(node, _Describe())
+
+
+class _Describe(Fold[str]):
+    def all(self, node, items):
+        return "(" + " AND ".join(items) + ")"
+
+    def any(self, node, items):
+        return "(" + " OR ".join(items) + ")"
+
+    def not_(self, node, item):
+        return "NOT " + item
+
+    def documented(self, node):
         return f"{node.fact} documented"
-    if isinstance(node, Predicate):
+
+    def predicate(self, node):
         sym = {"count_lte": "count <=", "count_gte": "count >=", "overlaps": "overlaps"}[node.op]
         return f"{node.fact} {sym} {node.operand}"
-    if node.op == "eq" and node.value is True:
-        return node.fact
-    if node.op == "eq" and node.value is False:
-        return f"{node.fact} is false"
-    sym = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "in"}[node.op]
-    value = list(node.value) if node.op == "in" else node.value
-    return f"{node.fact} {sym} {value}"
+
+    def compare(self, node):
+        if node.op == "eq" and node.value is True:
+            return node.fact
+        if node.op == "eq" and node.value is False:
+            return f"{node.fact} is false"
+        sym = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "in"}[node.op]
+        value = list(node.value) if node.op == "in" else node.value
+        return f"{node.fact} {sym} {value}"
+
+
+def can_be_undocumented(node: Node) -> bool:
+    """False for conditions built only from `documented` tests, which are always true or false."""
+    return fold(node, _CanBeUndocumented())
+
+
+class _CanBeUndocumented(Fold[bool]):
+    def all(self, node, items):
+        return any(items)
+
+    any = all
+
+    def not_(self, node, item):
+        return item
+
+    def documented(self, node):
+        return False
+
+    def compare(self, node):
+        return True
+
+    predicate = compare

@@ -6,7 +6,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from checker.ruleset.conditions import All, AnyOf, Compare, Node, Not
+from checker.ruleset.conditions import Compare, Node, leaves
 from checker.ruleset.facts import FactSpec, FactType, FactVocabulary
 from checker.ruleset.rules import CompiledRule, Rule
 
@@ -34,13 +34,9 @@ def random_facts(rule: Rule | CompiledRule, vocabulary: FactVocabulary, rng: ran
 
 
 def _collect(node: Node, out: dict[str, list[Any]]) -> None:
-    if isinstance(node, (All, AnyOf)):
-        for child in node.items:
-            _collect(child, out)
-    elif isinstance(node, Not):
-        _collect(node.item, out)
-    elif isinstance(node, Compare):
-        out.setdefault(node.fact, []).extend(node.value if node.op == "in" else [node.value])
+    for leaf in leaves(node):
+        if isinstance(leaf, Compare):
+            out.setdefault(leaf.fact, []).extend(leaf.value if leaf.op == "in" else [leaf.value])
 
 
 def _value(spec: FactSpec, constants: list[Any], rng: random.Random) -> Any:
