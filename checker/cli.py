@@ -259,7 +259,7 @@ def rule(session: Session, code: str | None, fmt: str) -> None:
     if key in catalog.rules:
         r = catalog.rules[key]
         click.echo(to_json(r.spec.model_dump(mode="json", by_alias=True, exclude_none=True)) if fmt == "json"
-                   else "\n".join(rule_lines(r, catalog.vocabulary)
+                   else "\n".join(rule_lines(r, catalog)
                                   + rule_example_lines(r, catalog, session.checker())))
         return
     found = catalog.criterion(key)
@@ -270,7 +270,7 @@ def rule(session: Session, code: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(to_json({"rule": r.id, **crit.model_dump(mode="json", by_alias=True, exclude_none=True)}))
     else:
-        click.echo("\n".join(criterion_detail_lines(r, crit, catalog.vocabulary)))
+        click.echo("\n".join(criterion_detail_lines(r, crit, catalog.vocabulary, catalog.lineage(crit.code))))
 
 
 @main.command()

@@ -33,6 +33,7 @@ def rule_page(rule: Rule, catalog: Catalog, checker: Checker) -> str:
         if c.applies_when is not None:
             out.append(f"- **Applies when:** `{describe(checks[f'applies:{c.code}'])}`")
         out.append(f"- **To meet it:** {' '.join(c.to_meet.split())}")
+        out += [f"- **Lineage:** {relation}" for relation in catalog.lineage(c.code)]
         if not c.confirmed:
             out.append(f"- **Unconfirmed:** {' '.join((c.notes or '').split())}")
         out.append("")

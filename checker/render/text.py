@@ -223,7 +223,7 @@ def rule_catalog_lines(catalog: Catalog) -> list[str]:
     return lines
 
 
-def rule_lines(rule: Rule, vocab: FactVocabulary) -> list[str]:
+def rule_lines(rule: Rule, catalog: Catalog) -> list[str]:
     s = rule.spec
     lines = wrap(f"{s.id}: {s.title}")
     lines += wrap(f"{s.guideline}, {s.document}, {s.edition}; in force {s.effective.from_}"
@@ -233,12 +233,14 @@ def rule_lines(rule: Rule, vocab: FactVocabulary) -> list[str]:
     lines += ["", *wrap(s.summary, 2)]
     if s.notes:
         lines += ["", *wrap(f"notes: {s.notes}", 2)]
+    if s.uses:
+        lines += wrap(f"uses the library: {', '.join(s.uses)}", 2)
     for c in s.criteria:
-        lines += ["", *criterion_detail_lines(rule, c, vocab)]
+        lines += ["", *criterion_detail_lines(rule, c, catalog.vocabulary, catalog.lineage(c.code))]
     return lines
 
 
-def criterion_detail_lines(rule: Rule, c: Criterion, vocab: FactVocabulary) -> list[str]:
+def criterion_detail_lines(rule: Rule, c: Criterion, vocab: FactVocabulary, lineage: list[str] = ()) -> list[str]:
     node = dict(rule.compiled.checks)[f"criterion:{c.code}"]
     lines = wrap(f"{c.code}  {c.title}  ({rule.id}, {c.role})")
     lines += wrap(c.text, 2)
@@ -250,6 +252,8 @@ def criterion_detail_lines(rule: Rule, c: Criterion, vocab: FactVocabulary) -> l
         if name in rule.criterion_facts[c.code]:
             lines += wrap(f"where {name} = {describe(dnode)}", 4)
     lines += wrap(f"to meet: {c.to_meet}", 2)
+    for relation in lineage:
+        lines += wrap(relation, 2)
     questions = [(f, vocab[f].question) for f in rule.documented_facts(f"criterion:{c.code}")]
     if questions:
         lines.append("  questions for the treating office:")

@@ -9,6 +9,7 @@ A condition in YAML is one of:
     {fact: NAME, count_lte|count_gte: N}  -- length of a list of levels
     {fact: NAME, overlaps: OTHER_FACT}    -- two level lists share a root or segment
     {fact: NAME, documented: true}        -- two-valued: is the fact documented at all?
+    {use: FRAGMENT}                       -- a named condition from the rules library (rules/library/*.yaml)
 Nothing here is ever evaluated as code: the tree is data and the operators are a closed set.
 Truth is three-valued (Kleene): True, False, None = not documented.
 """
@@ -21,6 +22,7 @@ from typing import Any, Generic, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
+from checker.errors import did_you_mean
 from checker.ruleset.facts import FactType, FactVocabulary, coerce_value
 
 SCALAR_OPS = {"is", "eq", "ne", "lt", "lte", "gt", "gte", "in"}
@@ -50,6 +52,21 @@ class Condition(BaseModel):
     count_gte: int | None = None
     overlaps: str | None = None
     documented: bool | None = None
+    use: str | None = None
+
+    def facts_named(self) -> list[str]:
+        """The facts this condition names directly (not through fragments)."""
+        if self.fact is not None:
+            return [self.fact] + ([self.overlaps] if self.overlaps else [])
+        children = (self.all or []) + (self.any or []) + ([self.not_] if self.not_ is not None else [])
+        return [name for child in children for name in child.facts_named()]
+
+    def fragments_used(self) -> list[str]:
+        """The library fragments this condition uses, anywhere in it."""
+        if self.use is not None:
+            return [self.use]
+        children = (self.all or []) + (self.any or []) + ([self.not_] if self.not_ is not None else [])
+        return [name for child in children for name in child.fragments_used()]
 
     def op(self) -> tuple[str, Any] | None:
         """The one comparison of a leaf: (operator, operand), or None for `{fact: NAME}`."""
@@ -61,9 +78,15 @@ class Condition(BaseModel):
 
     @model_validator(mode="after")
     def _one_shape(self, info: ValidationInfo) -> "Condition":
-        shapes = [k for k in ("all", "any", "not_", "fact") if getattr(self, k) is not None]
+        shapes = [k for k in ("all", "any", "not_", "fact", "use") if getattr(self, k) is not None]
         if len(shapes) != 1:
-            raise ValueError("a condition is exactly one of: all, any, not, or a fact test")
+            raise ValueError("a condition is exactly one of: all, any, not, use, or a fact test")
+        if self.use is not None:
+            known = (info.context or {}).get("fragments")
+            if known is not None and self.use not in known:
+                raise ValueError(f"unknown fragment {self.use!r}{did_you_mean(self.use, known)} "
+                                 "(fragments are defined in rules/library/*.yaml)")
+            return self
         if self.fact is None:
             ops_given = [n for n in OPS if getattr(self, n + "_" if n in ("is", "in") else n) is not None]
             if ops_given:
@@ -228,14 +251,18 @@ class _Leaves(Fold[list]):
 _OP_NAMES = {"is": "eq", "eq": "eq", "ne": "ne", "lt": "lt", "lte": "le", "gt": "gt", "gte": "ge", "in": "in"}
 
 
-def compile_condition(cond: Condition, vocab: FactVocabulary, predicates: list[Predicate]) -> Node:
-    """Turn a validated Condition into the compiled tree; list tests are appended to `predicates`."""
+def compile_condition(cond: Condition, vocab: FactVocabulary, predicates: list[Predicate],
+                      fragments: dict[str, Condition] | None = None) -> Node:
+    """Turn a validated Condition into the compiled tree; list tests are appended to `predicates`, and a
+    library fragment (`use:`) is compiled in place."""
+    if cond.use is not None:
+        return compile_condition((fragments or {})[cond.use], vocab, predicates, fragments)
     if cond.all is not None:
-        return All(tuple(compile_condition(c, vocab, predicates) for c in cond.all))
+        return All(tuple(compile_condition(c, vocab, predicates, fragments) for c in cond.all))
     if cond.any is not None:
-        return AnyOf(tuple(compile_condition(c, vocab, predicates) for c in cond.any))
+        return AnyOf(tuple(compile_condition(c, vocab, predicates, fragments) for c in cond.any))
     if cond.not_ is not None:
-        return Not(compile_condition(cond.not_, vocab, predicates))
+        return Not(compile_condition(cond.not_, vocab, predicates, fragments))
     assert cond.fact is not None
     op = cond.op()
     if op is None:

@@ -15,37 +15,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from checker.errors import InputError, InputErrors
+from checker.errors import InputError, InputErrors, did_you_mean
+from checker.ruleset.citation import Citation
 from checker.ruleset.conditions import Condition, Node, Predicate, compile_condition, facts_of
 from checker.ruleset.facts import FactVocabulary, load_vocabulary
 from checker.ruleset.layout import RulesFolder
+from checker.ruleset.library import Library, load_library
 from checker.ruleset.treatments import TreatmentVocabulary, load_treatments
 from checker.yamlio import load_yaml, validate
 
 GUIDELINES = ("MTUS", "ODG", "OTHER")
 PRECEDENCE = {g: i for i, g in enumerate(GUIDELINES)}  # California evidence hierarchy: MTUS first
-
-
-class Citation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    guideline: Literal["MTUS", "ODG", "OTHER"]
-    document: str = Field(min_length=3)
-    edition: str = Field(min_length=4)
-    section: str = Field(min_length=3)
-    page: str | None = None
-    page_note: str | None = None
-    url: str | None = None
-
-    @model_validator(mode="after")
-    def _page(self) -> "Citation":
-        if self.guideline == "MTUS" and not self.page and not self.page_note:
-            raise ValueError("an MTUS citation needs a page, or a page_note saying why it has none")
-        return self
-
-    def short(self) -> str:
-        page = f", p.{self.page}" if self.page and "-" not in self.page else (f", pp.{self.page}" if self.page else "")
-        return f"{self.guideline} {self.document} ({self.edition}), {self.section}{page}"
 
 
 class Criterion(BaseModel):
@@ -61,6 +41,8 @@ class Criterion(BaseModel):
     to_meet: str = Field(min_length=10, description="what documentation or request would satisfy it")
     confirmed: bool = True
     notes: str | None = None
+    carries_forward: str | None = Field(default=None, pattern=r"^[A-Z]{2,6}-\d{3}$",
+                                        description="the criterion of an earlier edition this one keeps")
     reviewer_phrases: list[str] = Field(default=[], description="regular expressions for how IMR reviewers "
                                         "word this criterion as a reason for denial (reason agreement)")
 
@@ -79,14 +61,6 @@ class Criterion(BaseModel):
         if not self.confirmed and not self.notes:
             raise ValueError("an unconfirmed criterion needs `notes` saying what could not be confirmed")
         return self
-
-
-class DerivedFact(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    condition: Condition
-    citation: Citation | None = None
-    notes: str | None = None
 
 
 class Effective(BaseModel):
@@ -113,8 +87,19 @@ class RuleFile(BaseModel):
     status_citation: Citation
     summary: str = Field(min_length=10)
     notes: str | None = None
-    derived: dict[str, DerivedFact] = {}
+    uses: list[str] = Field(default=[], description="the rules/library files (by name) whose derived facts and "
+                            "fragments this rule reads")
     criteria: list[Criterion] = Field(min_length=1)
+
+    @field_validator("uses")
+    @classmethod
+    def _known_libraries(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        known = (info.context or {}).get("libraries")
+        if known is not None:
+            for name in value:
+                if name not in known:
+                    raise ValueError(f"unknown library {name!r}{did_you_mean(name, known)} (rules/library/*.yaml)")
+        return value
 
     @field_validator("treatments")
     @classmethod
@@ -190,7 +175,7 @@ class Catalog:
     vocabulary: FactVocabulary
     treatments: TreatmentVocabulary
     rules: dict[str, Rule]
-    derived: dict[str, tuple[DerivedFact, str]]  # name -> (definition, rule id that defines it)
+    library: Library
     digest: str
     _treatment_digests: dict[str, str] | None = field(default=None, repr=False)
 
@@ -200,7 +185,7 @@ class Catalog:
 
     def treatment_digests(self) -> dict[str, str]:
         """Per treatment code, a hash of everything that decides an item of that treatment: the fact and
-        treatment vocabularies, every rule file claiming the code, and the files defining the derived
+        treatment vocabularies, every rule file claiming the code, and the library files those rules use
         facts those rules use; "" stands for items with no code. Equal hashes under two rule sets mean
         the item's evaluation cannot differ between them."""
         if self._treatment_digests is None:
@@ -211,10 +196,10 @@ class Catalog:
             for code in self.treatments.treatments:
                 h = base.copy()
                 claiming = self.rules_for(code)
-                ids = {r.id for r in claiming} | {self.derived[name][1] for r in claiming
-                                                   for name, _ in r.compiled.derived}
-                for rule_id in sorted(ids):
-                    h.update(rule_id.encode() + b"\0" + self.rules[rule_id].path.read_bytes())
+                for rule in sorted(claiming, key=lambda r: r.id):
+                    h.update(rule.id.encode() + b"\0" + rule.path.read_bytes())
+                for lib in sorted({lib for r in claiming for lib in r.spec.uses}):
+                    h.update(lib.encode() + b"\0" + self.library.paths[lib].read_bytes())
                 out[code] = h.hexdigest()[:16]
             self._treatment_digests = out
         return self._treatment_digests
@@ -225,6 +210,21 @@ class Catalog:
                 if crit.code == code:
                     return rule, crit
         return None
+
+    def lineage(self, code: str) -> list[str]:
+        """How a criterion relates to other editions, in words: what it carries forward and what carries it."""
+        out = []
+        found = self.criterion(code)
+        if found is not None and found[1].carries_forward:
+            earlier = self.criterion(found[1].carries_forward)
+            out.append(f"carries forward {found[1].carries_forward} " + (
+                f"({earlier[0].id}, {earlier[0].spec.document} {earlier[0].spec.edition})" if earlier
+                else "(an edition no longer in this catalog)"))
+        for rule in self.rules.values():
+            for crit in rule.spec.criteria:
+                if crit.carries_forward == code:
+                    out.append(f"carried forward by {crit.code} ({rule.id}, {rule.spec.document} {rule.spec.edition})")
+        return out
 
     def rules_for(self, treatment: str) -> list[Rule]:
         """Rules that claim a treatment, MTUS first (California's evidence hierarchy)."""
@@ -292,10 +292,18 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
             if name not in vocab or vocab[name].source != "request":
                 errors.append(InputError(root / "treatments.yaml", f"{name!r} is not a request fact",
                                          field=f"procedures.{code}.implies"))
+    try:
+        library = load_library(folder, vocab)
+    except InputErrors as exc:
+        errors += exc.errors
+        library = None
+    context = {"vocabulary": vocab, "treatments": treatments,
+               "fragments": set(library.fragments) if library is not None else None,
+               "libraries": set(library.paths) if library is not None else None}
     specs: list[tuple[RuleFile, Path]] = []
     for path in folder.rule_files():
         try:
-            spec = validate(RuleFile, load_yaml(path), path, {"vocabulary": vocab, "treatments": treatments})
+            spec = validate(RuleFile, load_yaml(path), path, context)
         except InputError as exc:
             errors.append(exc)
             continue
@@ -306,7 +314,6 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
 
     seen_ids: dict[str, Path] = {}
     seen_codes: dict[str, Path] = {}
-    derived: dict[str, tuple[DerivedFact, str]] = {}
     for spec, path in specs:
         if spec.id in seen_ids:
             errors.append(InputError(path, f"rule id {spec.id} already used in {seen_ids[spec.id]}", field="id"))
@@ -316,33 +323,62 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
                 errors.append(InputError(path, f"criterion code {crit.code} already used in {seen_codes[crit.code]}",
                                          field=f"criteria.{i}.code"))
             seen_codes[crit.code] = path
-        for name, definition in spec.derived.items():
-            if name not in vocab or vocab[name].source != "derived":
-                errors.append(InputError(path, f"{name!r} is not declared as a derived fact in facts.yaml",
-                                         field=f"derived.{name}"))
-            elif name in derived:
-                errors.append(InputError(path, f"derived fact {name!r} is already defined by {derived[name][1]}",
-                                         field=f"derived.{name}"))
-            else:
-                derived[name] = (definition, spec.id)
-    failed = len(specs) < len(folder.rule_files())
-    for name in vocab.names("derived"):
-        if name not in derived and not failed:  # a failed file may hold the definition: no cascade
-            errors.append(InputError(root / "facts.yaml", f"derived fact {name!r} is defined by no rule file",
-                                     field=f"facts.{name}"))
-
+    failed = len(specs) < len(folder.rule_files()) or library is None
+    if library is not None:
+        for name in vocab.names("derived"):
+            if name not in library.derived:
+                errors.append(InputError(folder.root / "facts.yaml", f"derived fact {name!r} is defined in no "
+                                         "library file (rules/library/*.yaml)", field=f"facts.{name}"))
+        for spec, path in specs:
+            errors += _use_errors(spec, path, library)
     errors += _claim_errors(specs, treatments, root, check_unclaimed=not failed)
-
     rules: dict[str, Rule] = {}
-    for spec, path in specs:
-        try:
-            rules[spec.id] = _compile(spec, path, vocab, derived)
-        except InputError as exc:
-            if not (failed and "has no definition" in exc.message):
+    if library is not None:
+        for spec, path in specs:
+            try:
+                rules[spec.id] = _compile(spec, path, vocab, library)
+            except InputError as exc:
                 errors.append(exc)
+    errors += _lineage_errors(rules)
     if errors:
         raise InputErrors(errors)
-    return Catalog(root, vocab, treatments, rules, derived, folder.digest())
+    return Catalog(root, vocab, treatments, rules, library, folder.digest())
+
+
+def _use_errors(spec: RuleFile, path: Path, library: Library) -> list[InputError]:
+    """A rule reads only library definitions it imports under `uses:`."""
+    errors = []
+    conditions = [(f"criteria.{i}.{part}", cond) for i, c in enumerate(spec.criteria)
+                  for part, cond in (("applies_when", c.applies_when), ("condition", c.condition)) if cond is not None]
+    for where, cond in conditions:
+        needed = [(f"fragment {f!r}", library.fragments[f][1]) for f in cond.fragments_used()
+                  if f in library.fragments]
+        needed += [(f"derived fact {f!r}", library.derived[f][1]) for f in cond.facts_named()
+                   if f in library.derived]
+        for what, lib in needed:
+            if lib not in spec.uses:
+                errors.append(InputError(path, f"uses {what} from library {lib!r}: add {lib!r} to `uses:`",
+                                         field=where))
+    return errors
+
+
+def _lineage_errors(rules: dict[str, "Rule"]) -> list[InputError]:
+    """A criterion carried forward names a criterion of an earlier edition of the same guideline that claims a
+    treatment in common (a retired edition's code is allowed: it is shown as retired)."""
+    codes = {c.code: r for r in rules.values() for c in r.spec.criteria}
+    errors = []
+    for rule in rules.values():
+        for i, crit in enumerate(rule.spec.criteria):
+            earlier = codes.get(crit.carries_forward) if crit.carries_forward else None
+            if earlier is None:
+                continue
+            if earlier is rule or earlier.spec.guideline != rule.spec.guideline \
+                    or earlier.spec.effective.from_ >= rule.spec.effective.from_ \
+                    or not set(earlier.spec.treatments) & set(rule.spec.treatments):
+                errors.append(InputError(rule.path, f"carries_forward {crit.carries_forward} must name a criterion "
+                                         "of an earlier edition of the same guideline for the same treatments",
+                                         field=f"criteria.{i}.carries_forward"))
+    return errors
 
 
 def _claim_errors(specs: list[tuple[RuleFile, Path]], treatments: TreatmentVocabulary, root: Path,
@@ -367,15 +403,16 @@ def _claim_errors(specs: list[tuple[RuleFile, Path]], treatments: TreatmentVocab
     return errors
 
 
-def _compile(spec: RuleFile, path: Path, vocab: FactVocabulary,
-             derived: dict[str, tuple[DerivedFact, str]]) -> Rule:
+def _compile(spec: RuleFile, path: Path, vocab: FactVocabulary, library: Library) -> Rule:
+    derived = library.derived
+    fragments = library.fragment_conditions()
     predicates: list[Predicate] = []
     checks: list[tuple[str, Node]] = []
     criterion_facts: dict[str, list[str]] = {}
     for crit in spec.criteria:
         if crit.applies_when is not None:
-            checks.append((f"applies:{crit.code}", compile_condition(crit.applies_when, vocab, predicates)))
-        node = compile_condition(crit.condition, vocab, predicates)
+            checks.append((f"applies:{crit.code}", compile_condition(crit.applies_when, vocab, predicates, fragments)))
+        node = compile_condition(crit.condition, vocab, predicates, fragments)
         checks.append((f"criterion:{crit.code}", node))
         criterion_facts[crit.code] = facts_of(node)
 
@@ -391,7 +428,7 @@ def _compile(spec: RuleFile, path: Path, vocab: FactVocabulary,
         if name not in derived:
             raise InputError(path, f"derived fact {name!r} has no definition")
         state[name] = "visiting"
-        node = compile_condition(derived[name][0].condition, vocab, predicates)
+        node = compile_condition(derived[name][0].condition, vocab, predicates, fragments)
         for f in facts_of(node):
             if vocab[f].source == "derived":
                 need(f, trail + (name,))
