@@ -314,6 +314,7 @@ def verify(session: Session, fmt: str, ref: str | None, case_paths: tuple[str, .
     from checker.authoring.verify import junit_xml, run_fixtures
     from checker.render.jsonout import to_json
     from checker.render.text import verify_lines
+    session = Session(session.settings, use_cache=False)  # verify validates the rules from scratch
     if ref is not None:
         _verify_diff(session, ref, case_paths, fmt)
     results, gaps = run_fixtures(session.catalog(), session.checker())

@@ -54,8 +54,12 @@ class Session:
         """The validated catalog (InputErrors listing every problem when the rules do not load)."""
         if self._catalog is None:
             check_rules_dir(self.settings)
-            from checker.ruleset.rules import load_catalog
-            self._catalog = load_catalog(self.rules_dir)
+            if self.use_cache:
+                from checker.ruleset.cache import load_cached_catalog
+                self._catalog = load_cached_catalog(self.rules_dir)
+            else:
+                from checker.ruleset.rules import load_catalog
+                self._catalog = load_catalog(self.rules_dir)
         return self._catalog
 
     def checker(self, what_if: bool = False) -> "Checker":

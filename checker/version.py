@@ -1,8 +1,3 @@
-"""The package version (from the installed distribution's metadata)."""
+"""The package version: the one place it is written (pyproject.toml reads it from here)."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("imrcheck")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+source"
+__version__ = "0.2.0"

@@ -38,8 +38,14 @@ def corpus_facts_seen(extractor, treatments) -> set[str]:
 
 
 def pytest_configure(config):
-    """Refuse to test another checkout's code (a stale editable install points elsewhere)."""
+    """Refuse to test another checkout's code (a stale editable install points elsewhere); keep the catalog
+    cache of test runs in a folder of their own."""
+    import os
+    import tempfile
+
     import checker
+
+    os.environ.setdefault("IMRCHECK_CACHE_DIR", tempfile.mkdtemp(prefix="imrcheck-test-cache-"))
 
     here = Path(checker.__file__).resolve().parent
     if here != ROOT / "checker":
