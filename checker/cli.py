@@ -37,6 +37,10 @@ class _Group(click.Group):
         except UsageError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except OSError as exc:  # a file problem no command foresaw: still one line, never a traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,6 +77,9 @@ def check(session: Session, case: str, treatment: str | None, report_path: Path 
     (as --fail-on selects), 2 on bad input."""
     from checker.render.jsonout import to_json
     from checker.render.text import check_lines, note_lines
+    if report_path is not None:
+        from checker.files import check_suffix
+        check_suffix(report_path, (".md", ".html", ".htm"), "pre-submission report")
     found_lines: list[str] = []
     if treatment is not None:
         loaded, req = session.read_note(case, treatment)
@@ -85,10 +92,11 @@ def check(session: Session, case: str, treatment: str | None, report_path: Path 
     else:
         click.echo("\n".join(found_lines + check_lines(loaded.case, case, results)))
     if report_path is not None:
+        from checker.files import write_text
         from checker.render.office import report_html, report_markdown
         text = report_markdown(loaded.case, results)
         html_out = report_path.suffix.lower() in (".html", ".htm")
-        report_path.write_text(report_html(text, f"Pre-submission check: {loaded.case}") if html_out else text)
+        write_text(report_path, report_html(text, f"Pre-submission check: {loaded.case}") if html_out else text)
         click.echo(f"report written to {report_path}", err=True)
     sys.exit(1 if any(_fails(r, fail_on) for r in results) else 0)
 
@@ -210,10 +218,11 @@ def ingest(session: Session, letters: tuple[str, ...], out_dir: Path) -> None:
     Exit 0 when every letter was read, 2 when any failed (the others are still written)."""
     import yaml
 
+    from checker.files import ensure_folder, write_text
     from checker.reading.cases import case_to_yaml_data
     from checker.reading.inputs import collect_inputs, is_letter
     files, errors, skipped = collect_inputs(letters)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out_dir)
     written = 0
     for path in files:
         if not is_letter(path):
@@ -227,8 +236,8 @@ def ingest(session: Session, letters: tuple[str, ...], out_dir: Path) -> None:
         target = out_dir / f"{path.stem}.yaml"
         header = (f"# Read by imrcheck from {path}. Facts were extracted from the clinical case summary and\n"
                   f"# the request text; correct them by hand and re-run `imrcheck check {target}`.\n")
-        target.write_text(header + yaml.safe_dump(case_to_yaml_data(case), sort_keys=False, allow_unicode=True,
-                                                  width=100))
+        write_text(target, header + yaml.safe_dump(case_to_yaml_data(case), sort_keys=False, allow_unicode=True,
+                                                   width=100))
         written += 1
         click.echo(f"wrote {target} ({len(case.items)} item(s))")
     for e in skipped:
@@ -367,7 +376,9 @@ def _verify_diff(session: Session, ref: str, case_paths: tuple[str, ...], fmt: s
 @click.pass_obj
 def doc(session: Session, out_dir: Path) -> None:
     """Write one Markdown page per rule (criteria, citations, questions, examples) and an index."""
+    from checker.files import ensure_folder
     from checker.render.ruledocs import write_docs
+    ensure_folder(out_dir)
     pages = write_docs(session.catalog(), session.checker(), out_dir)
     click.echo(f"wrote {len(pages)} page(s) to {out_dir} (start at {pages[0]})")
 
@@ -438,9 +449,13 @@ def new(session: Session, treatment: str, out: Path, case_id: str | None, day, n
 
     if not no_input:
         click.echo(f"{req.rule.id}: {req.rule.spec.title} ({req.selection}). Answer ? when not documented.")
+    from checker.files import folder_problem, write_text
+    problem = folder_problem(out.parent)
+    if problem:  # before any question is asked
+        raise InputError(out, f"cannot write: {problem}")
     facts = questionnaire(req, catalog, ask, given)
     data = case_data(req, catalog, facts, case_id or out.stem)
-    out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    write_text(out, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     load_case(out, catalog.vocabulary, catalog.treatments)  # what we wrote must read back
     click.echo(f"wrote {out}; next: imrcheck check {out}")
 
@@ -471,6 +486,11 @@ def report(session: Session, db: Path | None, from_json: tuple[Path, ...], out: 
     if bool(db) == bool(from_json):
         click.echo("error: give either --db FILE or --from-json FILE", err=True)
         sys.exit(2)
+    from checker.files import check_suffix, ensure_folder
+    check_suffix(out, (".html", ".htm"), "consistency report")
+    ensure_folder(out.parent)
+    if exports is not None:
+        ensure_folder(exports)
     inputs = None
     if db:
         from checker.audit.store import Store
@@ -482,7 +502,8 @@ def report(session: Session, db: Path | None, from_json: tuple[Path, ...], out: 
         try:
             rows = [row for path in from_json for row in rows_from_audit_json(path)]
         except (OSError, ValueError) as exc:
-            _fail([InputError(None, f"cannot read the audit JSON: {exc}", field="--from-json")])
+            where = getattr(exc, "filename", None) or ", ".join(str(p) for p in from_json)
+            _fail([InputError(where, f"not audit JSON or JSON lines ({exc})", field="--from-json")])
         analysis = analyze(rows, _catalog_criteria(session))
         source = "audit output " + ", ".join(str(p) for p in from_json)
     if inputs is not None:

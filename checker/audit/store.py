@@ -30,6 +30,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from checker.errors import InputError
+from checker.files import folder_problem
+
 SCHEMA_VERSION = "1"
 
 _SCHEMA = """
@@ -93,13 +96,21 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.db = sqlite3.connect(self.path, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA page_size=16384")  # new stores: 5 KB cases and 1.6 KB item rows pack with less waste
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commits, never corrupts
-        self.db.executescript(_SCHEMA)
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        if self.path.is_dir():
+            raise InputError(self.path, "is a folder, expected an audit store file (SQLite)")
+        problem = folder_problem(self.path.parent)
+        if problem:
+            raise InputError(self.path, f"cannot create the audit store: {problem}")
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA page_size=16384")  # new stores: 5 KB cases and 1.6 KB rows pack with less waste
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commits
+            self.db.executescript(_SCHEMA)
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        except sqlite3.DatabaseError as exc:
+            raise InputError(self.path, f"not an imrcheck audit store (SQLite): {exc}") from None
 
     def close(self) -> None:
         self.db.close()
