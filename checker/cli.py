@@ -160,7 +160,7 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
     from checker.audit.batch import Audit, progress_bar, run_summary
     from checker.audit.store import Store
     from checker.reading.inputs import count_inputs
-    from checker.render.jsonout import to_json
+    from checker.render.jsonout import write_document
     from checker.render.text import audit_lines
     session.catalog()  # bad rules: exit 2 before any work
     with tempfile.TemporaryDirectory() as tmp:
@@ -177,25 +177,29 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
                 bar.close()
         summary = run_summary(store, run)
         summary["this_run"] = job.counts.as_dict()
-        errors = [{"input": e["path"], "reason": e["reason"]} for e in store.run_inputs(run, "failed")]
-        skipped = [{"input": e["path"], "reason": e["reason"]} for e in store.run_inputs(run, "skipped")]
-        if fmt == "json":
-            click.echo(to_json({"summary": summary, "items": list(_plain_rows(store.run_items(run))),
-                                "errors": errors, "skipped": skipped}))
+
+        def listed(status: str):
+            return ({"input": e["path"], "reason": e["reason"]} for e in store.run_inputs(run, status))
+
+        out = click.get_text_stream("stdout")
+        if fmt == "json":  # streamed: memory stays flat in the number of letters
+            write_document(out, [("summary", summary), ("items", _plain_rows(store.run_items(run))),
+                                 ("errors", listed("failed")), ("skipped", listed("skipped"))])
         elif fmt == "jsonl":
             for row in _plain_rows(store.run_items(run)):
-                click.echo(json.dumps({"type": "item", **row}, default=str))
-            for e in errors:
-                click.echo(json.dumps({"type": "error", **e}))
-            for e in skipped:
-                click.echo(json.dumps({"type": "skipped", **e}))
-            click.echo(json.dumps({"type": "summary", **summary}))
+                out.write(json.dumps({"type": "item", **row}, default=str) + "\n")
+            for kind, status in (("error", "failed"), ("skipped", "skipped")):
+                for e in listed(status):
+                    out.write(json.dumps({"type": kind, **e}) + "\n")
+            out.write(json.dumps({"type": "summary", **summary}) + "\n")
         else:
             rows = (SimpleNamespace(**row) for row in store.run_items(run))
-            click.echo("\n".join(audit_lines(summary, rows, errors, skipped)))
+            for line in audit_lines(summary, rows, list(listed("failed")), list(listed("skipped"))):
+                out.write(line + "\n")
         agree_all = summary["items_compared"] == summary["items"] == summary["agree"]
+        failed = summary["inputs_failed"]
         store.close()
-    if errors:
+    if failed:
         sys.exit(2)
     sys.exit(0 if agree_all else 1)
 
