@@ -86,29 +86,50 @@ def test_rerun_skips_and_a_rule_change_reevaluates_without_reading(tmp_path, mon
     assert len(list(store.items(ruleset=runs[0]["ruleset"]))) == len(items)  # the earlier results are kept
 
 
+# The killed run: its workers block on every input from number BLOCK_FROM on, so exactly the first chunks
+# (BLOCK_FROM inputs) can finish; the run is killed once the store holds them, whatever the machine's speed.
+BLOCK_FROM = 2 * batch.CHUNK
+_BLOCKING_AUDIT = f"""
+import sys, time
+from pathlib import Path
+from checker.audit import batch
+real = batch.read_case
+def read_case(worker, path):
+    if int(Path(path).name[:4]) >= {BLOCK_FROM}:
+        time.sleep(3600)
+    return real(worker, path)
+batch.read_case = read_case
+from checker.cli import main
+sys.argv = ["imrcheck"] + sys.argv[1:]
+main()
+"""
+
+
 @needs_corpus
 def test_a_killed_run_resumes_with_nothing_lost_or_counted_twice(tmp_path):
     folder = letters_dir(tmp_path, 100)
     db = tmp_path / "audit.sqlite"
-    cmd = [str(Path(sys.executable).parent / "imrcheck"), "--engine", "reference", "audit", str(folder), "--db", str(db),
+    cmd = [sys.executable, "-c", _BLOCKING_AUDIT, "--engine", "reference", "audit", str(folder), "--db", str(db),
            "--workers", "2", "--quiet", "--format", "jsonl"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                             cwd=Path(__file__).resolve().parents[1])
     done = 0
-    deadline = time.monotonic() + 60
-    while done < 8 and time.monotonic() < deadline:
-        time.sleep(0.2)
-        try:
-            with sqlite3.connect(db) as con:
-                done = con.execute("SELECT COUNT(*) FROM inputs WHERE status = 'read'").fetchone()[0]
-        except sqlite3.OperationalError:
-            pass
-    os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, mid-run
-    proc.wait()
-    assert 8 <= done < 100, "the run finished before it could be killed"
+    deadline = time.monotonic() + 120
+    try:
+        while done < BLOCK_FROM and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            try:
+                with sqlite3.connect(db) as con:
+                    done = con.execute("SELECT COUNT(*) FROM inputs WHERE status = 'read'").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, mid-run
+        proc.wait()
+    assert done == BLOCK_FROM, f"the store held {done} inputs, expected the {BLOCK_FROM} that could finish"
 
     resumed = audit(db, [folder], workers=2)
-    assert resumed.counts.skipped >= done and resumed.counts.read == 100 - resumed.counts.skipped
+    assert resumed.counts.skipped == BLOCK_FROM and resumed.counts.read == 100 - BLOCK_FROM
     assert resumed.counts.failed == 0
     clean = audit(tmp_path / "clean.sqlite", [folder], workers=2)
     assert item_keys(db) == item_keys(tmp_path / "clean.sqlite")  # nothing lost, nothing twice

@@ -184,7 +184,10 @@ class LocalExecutor:
                     suspects = []
                     continue
                 return
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            done, _ = wait(in_flight, timeout=COMMIT_SECONDS, return_when=FIRST_COMPLETED)
+            if not done:
+                yield []  # nothing finished yet: the caller commits what it holds meanwhile
+                continue
             for fut in done:
                 chunk = in_flight.pop(fut)
                 try:
