@@ -181,7 +181,7 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
         def listed(status: str):
             return ({"input": e["path"], "reason": e["reason"]} for e in store.run_inputs(run, status))
 
-        out = click.get_text_stream("stdout")
+        out = sys.stdout
         if fmt == "json":  # streamed: memory stays flat in the number of letters
             write_document(out, [("summary", summary), ("items", _plain_rows(store.run_items(run))),
                                  ("errors", listed("failed")), ("skipped", listed("skipped"))])

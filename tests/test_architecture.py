@@ -12,7 +12,7 @@ PACKAGE = ROOT / "checker"
 
 # lowest first; a module may import from its own layer and the layers before it
 LAYERS = [
-    {"checker.version", "checker.errors", "checker.yamlio", "checker.config", "checker.fingerprint"},
+    {"checker.version", "checker.errors", "checker.files", "checker.yamlio", "checker.config", "checker.fingerprint"},
     {"checker.ruleset"},
     {"checker.reading"},
     {"checker.evaluation"},
