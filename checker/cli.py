@@ -56,6 +56,8 @@ def main(click_ctx: click.Context, rules: Path | None, engine: str | None) -> No
         settings = load_settings().with_overrides(rules=rules, engine=engine)
     except InputError as exc:
         _fail([exc])
+    if settings.format is not None:  # [tool.imrcheck] format: every command's default, --format still wins
+        click_ctx.default_map = {name: {"fmt": settings.format} for name in main.commands}
     click_ctx.obj = Session(settings)
 
 
