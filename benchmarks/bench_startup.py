@@ -1,7 +1,7 @@
 """How fast a command answers: `imrcheck check CASE` (and --help, rule, requirements) against the time Python needs
 to import imrcheck's own dependencies, measured in the same run.
 
-Usage: python benchmarks/bench_startup.py [--runs 15] [--case cases/seeds/004-selective-nerve-root-block.yaml]
+Usage: python benchmarks/bench_startup.py [--runs 15] [--case CASE] [--compare OTHER/bin/imrcheck]
 
 Each command runs --runs times as a fresh process (after one warm-up run that writes the bytecode and the
 catalog cache); the median wall time is reported with its ratio to the baselines:
@@ -9,6 +9,8 @@ catalog cache); the median wall time is reported with its ratio to the baselines
   deps+model    the same and one pydantic model built (pydantic's model machinery, which any use of it loads)
 The catalog cache is warm for the `check` runs (the normal case); `check, cold cache` runs with an empty cache
 folder each time. Bytecode writing is enabled for these processes (PYTHONDONTWRITEBYTECODE unset).
+--compare times `check CASE` with another installation too (e.g. a worktree of an earlier commit with its own venv),
+in the same run.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--case", default="cases/seeds/004-selective-nerve-root-block.yaml")
+    parser.add_argument("--compare", default=None, help="another imrcheck executable to time `check CASE` with")
     args = parser.parse_args()
     cache = tempfile.mkdtemp(prefix="imrcheck-bench-cache-")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -56,6 +59,8 @@ def main() -> int:
         ("imrcheck --engine reference check CASE", [imrcheck, "--engine", "reference", "check", args.case]),
     ]
     results = {name: timed(cmd, env, args.runs) for name, cmd in rows}
+    if args.compare:
+        results[f"{args.compare} check CASE"] = timed([args.compare, "check", str(ROOT / args.case)], env, args.runs)
     cold_env = dict(env, IMRCHECK_NO_CACHE="1")
     results["imrcheck check CASE, no catalog cache"] = timed([imrcheck, "check", args.case], cold_env, args.runs)
     deps, model = results["deps"], results["deps+model"]
