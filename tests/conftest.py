@@ -17,6 +17,14 @@ SHARED = ROOT.parent / "shared"  # the project's shared/ folder sits beside the 
 CORPUS = SHARED / "corpus" / "letters"
 
 
+def rules_copy(tmp_path: Path) -> Path:
+    """A copy of the bundled rules folder to edit in a test."""
+    import shutil
+    dst = tmp_path / "rules"
+    shutil.copytree(RULES, dst)
+    return dst
+
+
 def corpus_facts_seen(extractor, treatments) -> set[str]:
     """Extract from every corpus letter's summary and item requests as the checker does; every fact
     found must carry a quote with a span. Returns the names of the facts found."""

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from checker.cli import main
 
-from .conftest import RULES, SEEDS
+from .conftest import SEEDS, rules_copy
 
 
 def run(*args: str):
@@ -86,14 +86,8 @@ def test_an_unknown_request_gets_no_prediction_not_a_guess(tmp_path):
     assert data["summary"]["confusion"]["upheld"]["none"] == 1
 
 
-def _rules_copy(tmp_path):
-    dst = tmp_path / "rules"
-    shutil.copytree(RULES, dst)
-    return dst
-
-
 def test_lint_reports_every_problem_in_every_file(tmp_path):
-    rules = _rules_copy(tmp_path)
+    rules = rules_copy(tmp_path)
     esi = rules / "mtus" / "chronic-pain-2009" / "epidural-steroid-injections.yaml"
     esi.write_text(esi.read_text().replace("condition: {fact: conservative_care_failed}",
                                            "condition: {fact: conservative_care_faild}"))
@@ -108,7 +102,7 @@ def test_lint_reports_every_problem_in_every_file(tmp_path):
 
 
 def test_lint_rejects_a_rule_that_uses_a_fact_with_the_wrong_operator(tmp_path):
-    rules = _rules_copy(tmp_path)
+    rules = rules_copy(tmp_path)
     sym = rules / "mtus" / "chronic-pain-2009" / "sympathetic-blocks.yaml"
     sym.write_text(sym.read_text().replace("condition: {fact: requested_count, lte: 1}",
                                            "condition: {fact: crps_diagnosis, lte: 1}"))
@@ -117,7 +111,7 @@ def test_lint_rejects_a_rule_that_uses_a_fact_with_the_wrong_operator(tmp_path):
 
 
 def test_bad_rules_make_check_exit_2_with_every_error(tmp_path):
-    rules = _rules_copy(tmp_path)
+    rules = rules_copy(tmp_path)
     (rules / "odg" / "mr-angiography.yaml").write_text("id: [\n")
     res = CliRunner().invoke(main, ["--rules", str(rules), "check", str(SEEDS / "002-medial-branch-block.yaml")])
     assert res.exit_code == 2 and "mr-angiography.yaml:2:1: malformed YAML" in res.output

@@ -3,8 +3,6 @@ carry criteria forward, and retiring an edition without breaking another."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from checker.errors import InputErrors
@@ -12,16 +10,10 @@ from checker.evaluation.checker import Checker
 from checker.evaluation.engine import ReferenceEvaluator
 from checker.ruleset.rules import load_catalog
 
-from .conftest import RULES
+from .conftest import rules_copy
 
 ESI_2009 = "mtus/chronic-pain-2009/epidural-steroid-injections"
 ESI_2016 = "mtus/chronic-pain-2016/epidural-steroid-injections.yaml"
-
-
-def rules_copy(tmp_path):
-    dst = tmp_path / "rules"
-    shutil.copytree(RULES, dst)
-    return dst
 
 
 def test_retiring_the_2009_esi_edition_leaves_the_2016_rule_working(tmp_path):

@@ -68,32 +68,28 @@ def _closure(node: Node) -> Fn:
     return fold(node, _Closures())
 
 
+def _junction(parts: list[Fn], dominant: bool) -> Fn:
+    """Kleene AND (dominant False) or OR (dominant True) over closures."""
+    def junction(env: dict[str, Any]) -> Truth:
+        result: Truth = not dominant
+        for part in parts:
+            v = part(env)
+            if v is dominant:
+                return dominant
+            if v is None:
+                result = None
+        return result
+    return junction
+
+
 class _Closures(Fold[Fn]):
     """Each node as a Python closure over the fact environment, with Kleene logic."""
 
     def all(self, node: All, parts: list[Fn]) -> Fn:
-        def all_(env: dict[str, Any]) -> Truth:
-            result: Truth = True
-            for part in parts:
-                v = part(env)
-                if v is False:
-                    return False
-                if v is None:
-                    result = None
-            return result
-        return all_
+        return _junction(parts, dominant=False)  # one False decides; else any None leaves it undecided
 
     def any(self, node: AnyOf, parts: list[Fn]) -> Fn:
-        def any_(env: dict[str, Any]) -> Truth:
-            result: Truth = False
-            for part in parts:
-                v = part(env)
-                if v is True:
-                    return True
-                if v is None:
-                    result = None
-            return result
-        return any_
+        return _junction(parts, dominant=True)  # one True decides
 
     def not_(self, node: Not, inner: Fn) -> Fn:
         def not_(env: dict[str, Any]) -> Truth:
