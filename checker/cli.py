@@ -148,10 +148,14 @@ def explain(session: Session, case: str, item_no: int | None, fmt: str) -> None:
               help="local = a process pool on this machine; dask = dask.distributed (a LocalCluster, or --scheduler).")
 @click.option("--scheduler", default=None, help="With --executor dask: the address of an existing scheduler.")
 @click.option("--retry-failed", is_flag=True, help="Read again the inputs that failed in an earlier run.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, metavar="SECONDS",
+              help="Per input: stop it and record it as failed past this time (the worker is replaced).")
+@click.option("--max-size", type=click.FloatRange(min=0.001), default=20.0, show_default=True, metavar="MB",
+              help="Per input: larger files are recorded as failed without being read.")
 @click.option("--quiet", is_flag=True, help="No progress bar (there is none either when stderr is not a terminal).")
 @click.pass_obj
 def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: Path | None, executor: str,
-          scheduler: str | None, retry_failed: bool, quiet: bool) -> None:
+          scheduler: str | None, retry_failed: bool, time_limit: float, max_size: float, quiet: bool) -> None:
     """Predicted vs actual outcome for every item of the cases and folders given, with a confusion matrix.
 
     Exit 0 when all items agree, 1 when any disagrees or has no prediction, 2 when an input failed."""
@@ -159,7 +163,7 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
     import tempfile
     from types import SimpleNamespace
 
-    from checker.audit.batch import Audit, progress_bar, run_summary
+    from checker.audit.batch import Audit, Limits, progress_bar, run_summary
     from checker.audit.store import Store
     from checker.reading.inputs import count_inputs
     from checker.render.jsonout import write_document
@@ -171,7 +175,8 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
         if bar is not None:
             bar.total = count_inputs(paths)
         job = Audit(store, session, workers, executor, scheduler, retry_failed,
-                    on_progress=bar.update if bar is not None else (lambda n: None))
+                    on_progress=bar.update if bar is not None else (lambda n: None),
+                    limits=Limits(time_limit, int(max_size * 1_000_000)))
         try:
             run = job.run(list(paths))
         finally:

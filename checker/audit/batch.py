@@ -17,10 +17,14 @@ from __future__ import annotations
 import faulthandler
 import hashlib
 import multiprocessing
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +34,7 @@ from checker.audit.store import Store
 from checker.config import Settings
 from checker.errors import InputError
 from checker.fingerprint import source_digest
-from checker.reading.inputs import iter_inputs
+from checker.reading.inputs import display_path, iter_inputs
 from checker.ruleset.layout import READING_KINDS, RulesFolder, digest_files
 from checker.session import Session
 from checker.version import __version__
@@ -39,6 +43,27 @@ CHUNK = 8  # inputs per task: small enough to isolate a crash cheaply, large eno
 COMMIT_SECONDS = 1.0
 WORKER_DIED = ("the worker process died while processing this input (killed, or a crash in native code "
                "such as the durable_rules C core)")
+@dataclass(frozen=True)
+class Limits:
+    """Per-input limits. A real letter takes tens of milliseconds and is well under a megabyte; an input past
+    either limit is recorded as failed with the reason, and the other inputs go on."""
+
+    time_seconds: float | None = 60.0
+    max_bytes: int | None = 20_000_000
+    grace_seconds: float = 15.0  # past the time limit before a worker that does not answer is killed
+
+    def too_large(self, size: int) -> str | None:
+        if self.max_bytes is not None and size > self.max_bytes:
+            return (f"larger than the size limit ({size / 1e6:.1f} MB > {self.max_bytes / 1e6:g} MB, "
+                    "--max-size): not read")
+        return None
+
+    def timed_out(self) -> str:
+        return f"took longer than the time limit ({self.time_seconds:g} s, --time-limit): stopped"
+
+    def chunk_deadline(self, n: int) -> float | None:
+        """Seconds a worker may take for n inputs before it is killed (each input stops itself at the limit)."""
+        return None if self.time_seconds is None else n * self.time_seconds + self.grace_seconds
 
 def extractor_key(rules_dir: Path) -> str:
     """Version of reading a letter into a case: the reading code and the vocabularies and extraction patterns."""
@@ -90,6 +115,10 @@ class _Worker:
             self._checker = self.session.checker()
         return self._checker
 
+    def reset(self) -> None:
+        """Drop the checker (and its engine state) after an input was interrupted in the middle."""
+        self._checker = None
+
 
 _WORKERS: dict[Settings, _Worker] = {}
 
@@ -135,16 +164,59 @@ def audit_one(worker: _Worker, task: Task) -> Result:
     return result
 
 
-def process_chunk(config: Settings, tasks: list[Task]) -> list[Result]:
-    """The unit of work both executors run."""
+class _InputTimeout(BaseException):  # not an Exception: no handler of a bug may swallow it
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _InputTimeout
+
+
+def process_chunk(config: Settings, tasks: list[Task], limits: Limits = Limits()) -> list[Result]:
+    """The unit of work both executors run. In a local worker each input stops itself at the time limit (an
+    alarm signal; a hang in native code that never returns to Python is the parent's to kill)."""
     worker = worker_for(config)
-    return [audit_one(worker, t) for t in tasks]
+    alarm = (limits.time_seconds is not None and threading.current_thread() is threading.main_thread()
+             and signal.getsignal(signal.SIGALRM) is _on_alarm)
+    out = []
+    for task in tasks:
+        try:
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, limits.time_seconds)
+            out.append(audit_one(worker, task))
+        except _InputTimeout:
+            out.append(Result(task.path, task.content_hash, read_error=limits.timed_out(),
+                              reevaluated=task.case_json is not None))
+            worker.reset()  # what was interrupted may be half-built
+        finally:
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    return out
 
 
 def _init_local_worker(config: Settings) -> None:
-    if sys.__stderr__ is not None:  # a crash in native code prints the Python stack to the real stderr
+    """A local worker: dies with its parent (even a kill -9 of it), stops an input at the time limit, and
+    prints the Python stack of a crash in native code to the real stderr."""
+    _die_with_parent()
+    if sys.__stderr__ is not None:
         faulthandler.enable(file=sys.__stderr__)
+    signal.signal(signal.SIGALRM, _on_alarm)
     worker_for(config)
+
+
+def _die_with_parent() -> None:
+    """Linux: ask the kernel to kill this process when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere the
+    worker notices at its next input (the pool's pipe breaks)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 # ---- executors ------------------------------------------------------------------------------------------
@@ -153,10 +225,11 @@ class LocalExecutor:
     """A process pool (fork: workers inherit the loaded catalog, and the extractor once an input needs
     reading) that survives a worker's death."""
 
-    def __init__(self, config: Settings, workers: int):
+    def __init__(self, config: Settings, workers: int, limits: Limits = Limits()):
         self.config = config
         self.workers = workers
-        self.window = 2 * workers
+        self.limits = limits
+        self.window = workers  # a chunk starts as soon as it is submitted, so its deadline runs from then
         self.worker = worker_for(config)  # load the catalog once, before forking
         self.pool = self._pool(workers)  # forks at the first submit
 
@@ -165,7 +238,7 @@ class LocalExecutor:
                                    initializer=_init_local_worker, initargs=(self.config,))
 
     def run(self, chunks: Iterator[list[Task]]) -> Iterator[list[Result]]:
-        in_flight: dict[Future, list[Task]] = {}
+        in_flight: dict[Future, tuple[list[Task], float | None]] = {}  # future -> (chunk, deadline)
         suspects: list[Task] = []
         pending = iter(chunks)
         exhausted = False
@@ -177,7 +250,9 @@ class LocalExecutor:
                 else:
                     if any(t.case_json is None for t in chunk):  # an input to read: load the extractor once,
                         self.worker.session.extractor()  # before forking (a re-run after a rule change never does)
-                    in_flight[self.pool.submit(process_chunk, self.config, chunk)] = chunk
+                    allowed = self.limits.chunk_deadline(len(chunk))
+                    in_flight[self.pool.submit(process_chunk, self.config, chunk, self.limits)] = (
+                        chunk, None if allowed is None else time.monotonic() + allowed)
             if not in_flight:
                 if suspects:
                     yield from self._isolate(suspects)
@@ -186,17 +261,20 @@ class LocalExecutor:
                 return
             done, _ = wait(in_flight, timeout=COMMIT_SECONDS, return_when=FIRST_COMPLETED)
             if not done:
+                now = time.monotonic()
+                if any(deadline is not None and now > deadline for _, deadline in in_flight.values()):
+                    _kill(self.pool)  # a worker hangs past every limit: replace the pool, find the culprit
                 yield []  # nothing finished yet: the caller commits what it holds meanwhile
                 continue
             for fut in done:
-                chunk = in_flight.pop(fut)
+                chunk, _ = in_flight.pop(fut)
                 try:
                     yield fut.result()
                 except BrokenProcessPool:
                     suspects += chunk
             if suspects:  # the pool is broken: every unfinished chunk fails too; collect them, then isolate
                 for fut in list(in_flight):
-                    chunk = in_flight.pop(fut)
+                    chunk, _ = in_flight.pop(fut)
                     try:
                         yield fut.result()
                     except BrokenProcessPool:
@@ -205,23 +283,37 @@ class LocalExecutor:
                 self.pool = self._pool(self.workers)
 
     def _isolate(self, suspects: list[Task]) -> Iterator[list[Result]]:
-        """Re-run the inputs a dead worker may have held, one at a time in a single-worker pool: the one
-        that kills it again is the culprit."""
+        """Re-run the inputs a dead or hung worker may have held, one at a time in a single-worker pool: the one
+        that kills it again, or hangs past its deadline, is the culprit; the others are processed as usual."""
         pool = self._pool(1)
+        allowed = self.limits.chunk_deadline(1)
         try:
             for task in suspects:
+                future = pool.submit(process_chunk, self.config, [task], self.limits)
                 try:
-                    yield pool.submit(process_chunk, self.config, [task]).result()
+                    yield future.result(timeout=allowed)
+                    continue
                 except BrokenProcessPool:
-                    yield [Result(task.path, task.content_hash, read_error=WORKER_DIED,
-                                  reevaluated=task.case_json is not None)]
-                    pool.shutdown(wait=True)
-                    pool = self._pool(1)
+                    reason = WORKER_DIED
+                except FutureTimeout:
+                    reason = self.limits.timed_out() + " (the worker did not answer and was replaced)"
+                    _kill(pool)
+                yield [Result(task.path, task.content_hash, read_error=reason,
+                              reevaluated=task.case_json is not None)]
+                pool.shutdown(wait=True)
+                pool = self._pool(1)
         finally:
             pool.shutdown(wait=True)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's worker processes (the pool then reports itself broken and is replaced)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.kill()
 
 
 class DaskExecutor:
@@ -308,6 +400,7 @@ class Audit:
     scheduler: str | None = None
     retry_failed: bool = False
     on_progress: Callable[[int], None] = lambda n: None
+    limits: Limits = Limits()
     counts: Counts = field(default_factory=Counts)
     run_id: int = 0
 
@@ -325,7 +418,7 @@ class Audit:
         self._last_commit = time.monotonic()
         self.store.begin()
         executor = (DaskExecutor(self.config, self.workers, self.scheduler) if self.executor == "dask"
-                    else LocalExecutor(self.config, self.workers))
+                    else LocalExecutor(self.config, self.workers, self.limits))
         try:
             for results in executor.run(self._chunks(paths)):
                 for r in results:
@@ -345,7 +438,7 @@ class Audit:
 
     def _account(self, entry_path: str, status: str, reason: str | None, digest: str | None,
                  counted_as: str) -> None:
-        self.store.record_input(entry_path, digest, status, reason, self.run_id, self.keys)
+        self.store.record_input(display_path(entry_path), digest, status, reason, self.run_id, self.keys)
         self.counts.inputs += 1
         setattr(self.counts, counted_as, getattr(self.counts, counted_as) + 1)
         self.on_progress(1)
@@ -357,6 +450,10 @@ class Audit:
             self._maybe_commit()
             if entry.status is not None:
                 self._account(entry.path, entry.status, entry.reason, None, entry.status)
+                continue
+            too_large = self.limits.too_large(entry.size or 0)
+            if too_large:
+                self._account(entry.path, "failed", too_large, None, "failed")
                 continue
             try:
                 digest = content_hash(Path(entry.path))
@@ -375,7 +472,7 @@ class Audit:
 
     def _task(self, path: str, digest: str) -> Task | None:
         """A task for an input, or None when it is accounted for already (done, failed before, duplicate)."""
-        duplicate = self.store.duplicate_of(digest, self.run_id, path)
+        duplicate = self.store.duplicate_of(digest, self.run_id, display_path(path))
         if digest in self._in_flight or duplicate:
             self._account(path, "skipped", f"same content as {duplicate or 'another input of this run'}", digest,
                           "skipped")
@@ -393,7 +490,7 @@ class Audit:
         if status == "failed":
             self._account(path, "failed", reason, digest, "failed")
             return None
-        carried = self.store.carry_over(digest, path, self.keys, self._unchanged)
+        carried = self.store.carry_over(digest, display_path(path), self.keys, self._unchanged)
         if carried is not None:
             self.counts.items += carried
             self._account(path, "read", None, digest, "carried_over")
@@ -416,7 +513,7 @@ class Audit:
             return
         if r.case_json is not None:
             self.store.record_case(r.content_hash, self.keys[0], r.case_json, None)
-        self.store.record_evaluation(r.content_hash, r.path, self.keys, r.rows, r.eval_error)
+        self.store.record_evaluation(r.content_hash, display_path(r.path), self.keys, r.rows, r.eval_error)
         if r.eval_error is not None:
             self._account(r.path, "failed", r.eval_error, r.content_hash, "failed")
             return

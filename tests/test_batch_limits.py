@@ -1,0 +1,184 @@
+"""A batch that no single input can stall: per-input size and time limits (the culprit recorded as failed, its
+worker replaced, the other inputs of its chunk processed), and file system entries that are not plain files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from checker.audit import batch
+from checker.audit.batch import Audit, Limits
+from checker.audit.store import Store
+from checker.cli import main
+from checker.config import Settings
+from checker.session import Session
+
+from .conftest import RULES, SEEDS
+
+SEED = SEEDS / "004-selective-nerve-root-block.yaml"
+_REAL_READ = batch.read_case
+
+
+def seeds_dir(tmp_path: Path, n: int = 5) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, p in enumerate(sorted(SEEDS.glob("*.yaml"))[:n]):
+        (folder / f"{i:02d}-{p.name}").write_text(p.read_text())
+    return folder
+
+
+def run(folder: Path, tmp_path: Path, limits: Limits, workers: int = 2) -> tuple[Audit, dict[str, tuple]]:
+    store = Store(tmp_path / "audit.sqlite")
+    job = Audit(store, Session(Settings(RULES, "reference")), workers=workers, limits=limits)
+    job.run([str(folder)])
+    inputs = {Path(i["path"]).name: (i["status"], i["reason"]) for i in store.inputs()}
+    store.close()
+    return job, inputs
+
+
+def test_an_input_past_the_size_limit_fails_without_being_read(tmp_path):
+    folder = seeds_dir(tmp_path, 2)
+    (folder / "huge.txt").write_bytes(b"x" * 1_500_000)
+    job, inputs = run(folder, tmp_path, Limits(max_bytes=1_000_000))
+    assert inputs["huge.txt"][0] == "failed" and "larger than the size limit (1.5 MB > 1 MB" in inputs["huge.txt"][1]
+    assert (job.counts.read, job.counts.failed) == (2, 1)
+
+
+def _slow_read(worker, path):
+    if "slow" in Path(path).name:
+        time.sleep(60)
+    return _REAL_READ(worker, path)
+
+
+def test_a_slow_input_stops_at_the_time_limit_and_its_chunk_goes_on(tmp_path, monkeypatch):
+    folder = seeds_dir(tmp_path, 3)
+    (folder / "01a-slow.yaml").write_text(SEED.read_text())  # in the same chunk as the others
+    monkeypatch.setattr(batch, "read_case", _slow_read)  # forked workers inherit it
+    start = time.monotonic()
+    job, inputs = run(folder, tmp_path, Limits(time_seconds=1.0, grace_seconds=30))
+    assert time.monotonic() - start < 30
+    assert inputs["01a-slow.yaml"] == ("failed", Limits(time_seconds=1.0).timed_out())
+    assert job.counts.read == 3 and all(s == "read" for n, (s, _) in inputs.items() if "slow" not in n)
+
+
+def _hanging_read(worker, path):
+    if "hangs" in Path(path).name:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # like a hang inside native code
+        time.sleep(60)
+    return _REAL_READ(worker, path)
+
+
+def test_a_worker_hung_past_the_limit_is_replaced_and_only_the_culprit_fails(tmp_path, monkeypatch):
+    folder = seeds_dir(tmp_path, 3)
+    (folder / "01a-hangs.yaml").write_text(SEED.read_text())
+    monkeypatch.setattr(batch, "read_case", _hanging_read)
+    start = time.monotonic()
+    job, inputs = run(folder, tmp_path, Limits(time_seconds=0.5, grace_seconds=1.0))
+    assert time.monotonic() - start < 45
+    status, reason = inputs["01a-hangs.yaml"]
+    assert status == "failed" and "did not answer and was replaced" in reason
+    assert job.counts.read == 3
+
+
+def test_fifos_and_sockets_are_skipped_without_being_opened(tmp_path):
+    folder = seeds_dir(tmp_path, 1)
+    os.mkfifo(folder / "pipe.txt")
+    fifo_direct = tmp_path / "direct.txt"
+    os.mkfifo(fifo_direct)
+    job, inputs = run(folder, tmp_path, Limits())
+    assert inputs["pipe.txt"] == ("skipped", "a FIFO (named pipe), not a regular file: not opened")
+    res = CliRunner().invoke(main, ["--engine", "reference", "audit", str(fifo_direct), str(SEED),
+                                    "--format", "json"])
+    out = json.loads(res.output)
+    assert out["errors"] == [{"input": str(fifo_direct), "reason": "a FIFO (named pipe), not a regular file: "
+                                                                     "not opened"}]
+    assert out["summary"]["items"] == 1 and res.exit_code == 2
+
+
+def test_a_symlinked_folder_is_walked_once_even_in_a_cycle(tmp_path):
+    folder = seeds_dir(tmp_path, 2)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.yaml").write_text(SEED.read_text().replace("case: seed-004", "case: linked"))
+    (folder / "link").symlink_to(other, target_is_directory=True)
+    (other / "back").symlink_to(folder, target_is_directory=True)  # a cycle
+    job, inputs = run(folder, tmp_path, Limits())
+    assert "x.yaml" in inputs and inputs["x.yaml"][0] == "read"
+    assert job.counts.inputs == 3
+
+
+@pytest.mark.skipif(os.uname().sysname != "Linux", reason="non-UTF-8 file names need a byte-name file system")
+def test_a_file_name_that_is_not_utf8_is_stored_and_reported_faithfully(tmp_path):
+    folder = seeds_dir(tmp_path, 1)
+    raw = os.path.join(os.fsencode(folder), b"bad\xff-name.yaml")
+    with open(raw, "wb") as f:
+        f.write(SEED.read_bytes().replace(b"case: seed-004", b"case: bad-name"))
+    res = CliRunner().invoke(main, ["--engine", "reference", "audit", str(folder), "--format", "json"])
+    assert res.exit_code in (0, 1), res.output
+    out = json.loads(res.output)
+    assert out["summary"]["inputs"] == 2 and out["summary"]["inputs_read"] == 2
+    assert [i for i in out["items"] if i["case"] == "bad-name"]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+_BLOCKING = """
+import sys, time
+from checker.audit import batch
+def read_case(worker, path):
+    time.sleep(3600)
+batch.read_case = read_case
+from checker.cli import main
+sys.argv = ["imrcheck"] + sys.argv[1:]
+main()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_workers_die_with_their_parent_even_on_kill_9(tmp_path):
+    import subprocess
+    import sys
+    folder = seeds_dir(tmp_path, 5)
+    proc = subprocess.Popen([sys.executable, "-c", _BLOCKING, "--engine", "reference", "audit", str(folder),
+                             "--db", str(tmp_path / "a.sqlite"), "--workers", "2", "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = _children(proc.pid)
+    assert len(workers) >= 2, "the workers did not start"
+    os.kill(proc.pid, signal.SIGKILL)  # the parent only
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    alive = [w for w in workers if _alive(w)]
+    for w in alive:
+        os.kill(w, signal.SIGKILL)
+    assert not alive, f"workers {alive} outlived their parent"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
