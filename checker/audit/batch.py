@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checker.audit.comparison import Tally, input_totals
 from checker.audit.store import Store
 from checker.config import Settings
 from checker.errors import InputError
@@ -524,40 +525,16 @@ class Audit:
 # ---- totals from the store ----------------------------------------------------------------------------------
 
 def run_summary(store: Store, run: int) -> dict[str, Any]:
-    """checker.comparison.summarize over a run's items, computed in SQL (never loading the items)."""
-    from checker.audit.comparison import _balanced_accuracy, _confusion
-    counts = dict(store.db.execute(
-        "SELECT status, COUNT(*) FROM inputs WHERE run = ? GROUP BY status", (run,)).fetchall())
-    query = ("SELECT COALESCE(items.family, '(no code)'), items.treatment IS NOT NULL, items.actual, items.predicted, "
-             "items.agree, COUNT(*) FROM items JOIN inputs ON items.content_hash = inputs.content_hash "
-             "AND items.extractor = inputs.extractor AND items.ruleset = inputs.ruleset "
-             "AND items.evaluator = inputs.evaluator WHERE inputs.run = ? AND inputs.status = 'read' "
-             "GROUP BY 1, 2, 3, 4, 5")
-    groups = store.db.execute(query, (run,)).fetchall()
-
-    def totals(rows) -> dict[str, Any]:
-        confusion = _confusion()
-        t = dict.fromkeys(("items", "outcomes_read", "items_with_treatment", "items_predicted", "items_compared",
-                           "agree"), 0)
-        for _, has_treatment, actual, predicted, agree, n in rows:
-            confusion[actual or "unknown"][predicted or "none"] += n
-            t["items"] += n
-            t["outcomes_read"] += n * (actual is not None)
-            t["items_with_treatment"] += n * bool(has_treatment)
-            t["items_predicted"] += n * (predicted is not None)
-            if predicted is not None and actual is not None:
-                t["items_compared"] += n
-                t["agree"] += n * bool(agree)
-        compared = t["items_compared"]
-        return {**t, "agreement": round(t["agree"] / compared, 4) if compared else None,
-                "balanced_accuracy": _balanced_accuracy(confusion), "confusion": confusion}
-
-    inputs = sum(counts.values())
-    failed, skipped = counts.get("failed", 0), counts.get("skipped", 0)
-    summary = {"inputs": inputs, "inputs_read": inputs - failed - skipped, "inputs_failed": failed,
-               "inputs_skipped": skipped, **totals(groups)}
-    families = sorted({g[0] for g in groups})
-    summary["by_family"] = {f: totals([g for g in groups if g[0] == f]) for f in families}
+    """comparison.summarize over a run's items, from the store's counts (never loading the items)."""
+    statuses = store.run_status_counts(run)
+    overall = Tally()
+    families: dict[str, Tally] = {}
+    for family, has_treatment, actual, predicted, n in store.run_outcome_counts(run):
+        overall.add(actual, predicted, has_treatment, n)
+        families.setdefault(family, Tally()).add(actual, predicted, has_treatment, n)
+    summary = {**input_totals(sum(statuses.values()), statuses.get("failed", 0), statuses.get("skipped", 0)),
+               **overall.summary()}
+    summary["by_family"] = {f: tally.summary() for f, tally in sorted(families.items())}
     return summary
 
 

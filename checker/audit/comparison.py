@@ -14,55 +14,83 @@ from checker.ruleset.rules import Catalog
 OUTCOMES = ("upheld", "overturned")
 
 
-def _confusion() -> dict[str, dict[str, int]]:
-    return {a: {p: 0 for p in (*OUTCOMES, "none")} for a in (*OUTCOMES, "unknown")}
+Confusion = dict[str, dict[str, int]]
 
 
-def _balanced_accuracy(confusion: dict[str, dict[str, int]]) -> float | None:
-    """Mean recall over Upheld and Overturned among predicted items (always-Upheld scores 0.50)."""
-    recalls = []
-    for outcome in OUTCOMES:
-        row = confusion[outcome]
-        total = row["upheld"] + row["overturned"]
-        if total:
-            recalls.append(row[outcome] / total)
-    return round(sum(recalls) / len(recalls), 4) if len(recalls) == len(OUTCOMES) else None
+class Tally:
+    """Predicted against actual outcomes over a set of items, the one place totals are computed: the confusion
+    matrix (actual rows: upheld, overturned, unknown = outcome not read; predicted columns: upheld, overturned,
+    none = no prediction) and the items with a treatment code. Balanced accuracy is the mean recall over
+    Upheld and Overturned among predicted items (always-Upheld scores 0.50)."""
+
+    def __init__(self) -> None:
+        self.confusion: Confusion = {a: {p: 0 for p in (*OUTCOMES, "none")} for a in (*OUTCOMES, "unknown")}
+        self.with_treatment = 0
+
+    def add(self, actual: str | None, predicted: str | None, has_treatment: bool = True, n: int = 1) -> None:
+        self.confusion[actual or "unknown"][predicted or "none"] += n
+        self.with_treatment += n * bool(has_treatment)
+
+    def _cells(self, actual=None, predicted=None) -> int:
+        return sum(n for a, row in self.confusion.items() for p, n in row.items()
+                   if (actual is None or a in actual) and (predicted is None or p in predicted))
+
+    @property
+    def compared(self) -> int:
+        return self._cells(OUTCOMES, OUTCOMES)
+
+    @property
+    def agree(self) -> int:
+        return sum(self.confusion[o][o] for o in OUTCOMES)
+
+    def agreement(self) -> float | None:
+        return round(self.agree / self.compared, 4) if self.compared else None
+
+    def balanced_accuracy(self) -> float | None:
+        recalls = []
+        for outcome in OUTCOMES:
+            total = self._cells((outcome,), OUTCOMES)
+            if total:
+                recalls.append(self.confusion[outcome][outcome] / total)
+        return round(sum(recalls) / len(recalls), 4) if len(recalls) == len(OUTCOMES) else None
+
+    def summary(self) -> dict[str, Any]:
+        """The totals `audit` prints (summary and by_family)."""
+        return {"items": self._cells(), "outcomes_read": self._cells(actual=OUTCOMES),
+                "items_with_treatment": self.with_treatment, "items_predicted": self._cells(predicted=OUTCOMES),
+                "items_compared": self.compared, "agree": self.agree, "agreement": self.agreement(),
+                "balanced_accuracy": self.balanced_accuracy(), "confusion": self.confusion}
+
+    def group(self) -> dict[str, Any]:
+        """The totals of a group in the consistency analysis, with the outcome rates."""
+        actual, predicted = self._cells(actual=OUTCOMES), self._cells(predicted=OUTCOMES)
+        overturned, predicted_overturned = self._cells(actual=("overturned",)), self._cells(predicted=("overturned",))
+        return {"items": self._cells(), "compared": self.compared, "agree": self.agree,
+                "agreement": self.agreement(), "balanced_accuracy": self.balanced_accuracy(),
+                "overturned_rate": round(overturned / actual, 4) if actual else None,
+                "predicted_overturned_rate": round(predicted_overturned / predicted, 4) if predicted else None,
+                "confusion": self.confusion}
 
 
-def _totals(results: list[ItemResult]) -> dict[str, Any]:
-    confusion = _confusion()
-    compared = agree = 0
-    for r in results:
-        confusion[r.actual or "unknown"][r.predicted or "none"] += 1
-        if r.predicted is not None and r.actual is not None:
-            compared += 1
-            agree += r.predicted == r.actual
-    return {
-        "items": len(results),
-        "outcomes_read": sum(r.actual is not None for r in results),
-        "items_with_treatment": sum(r.treatment is not None for r in results),
-        "items_predicted": sum(r.predicted is not None for r in results),
-        "items_compared": compared,
-        "agree": agree,
-        "agreement": round(agree / compared, 4) if compared else None,
-        "balanced_accuracy": _balanced_accuracy(confusion),
-        "confusion": confusion,
-    }
+def input_totals(inputs: int, failed: int, skipped: int) -> dict[str, int]:
+    return {"inputs": inputs, "inputs_read": inputs - failed - skipped, "inputs_failed": failed,
+            "inputs_skipped": skipped}
 
 
 def summarize(results: Iterable[ItemResult], inputs: int, failed: int, skipped: int = 0,
               catalog: Catalog | None = None) -> dict[str, Any]:
-    """Totals over a batch. The confusion matrix is actual (rows) by predicted (columns); items with no
-    prediction are counted in the `none` column so every item is accounted for."""
-    results = list(results)
-    summary = {"inputs": inputs, "inputs_read": inputs - failed - skipped, "inputs_failed": failed,
-               "inputs_skipped": skipped, **_totals(results)}
-    if catalog is not None:
-        families: dict[str, list[ItemResult]] = {}
-        for r in results:
+    """Totals over a batch of results; every item is in the confusion matrix (no prediction: column `none`)."""
+    overall = Tally()
+    families: dict[str, Tally] = {}
+    for r in results:
+        overall.add(r.actual, r.predicted, r.treatment is not None)
+        if catalog is not None:
             t = catalog.treatments.treatments.get(r.treatment) if r.treatment else None
-            families.setdefault(t.family if t else "(no code)", []).append(r)
-        summary["by_family"] = {f: _totals(rs) for f, rs in sorted(families.items())}
+            families.setdefault(t.family if t else "(no code)", Tally()).add(r.actual, r.predicted,
+                                                                             r.treatment is not None)
+    summary = {**input_totals(inputs, failed, skipped), **overall.summary()}
+    if catalog is not None:
+        summary["by_family"] = {f: tally.summary() for f, tally in sorted(families.items())}
     return summary
 
 

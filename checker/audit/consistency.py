@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from checker.audit.comparison import _balanced_accuracy, _confusion
+from checker.audit.comparison import Tally
 
 # How much each blocking verdict says the item should have been Upheld: a criterion shown not met is a
 # clearer disagreement than one the letter merely does not document; an unconfirmed criterion counts half.
@@ -159,8 +159,8 @@ def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | Non
     (anything with `title` and `confirmed`): unconfirmed criteria weigh half, and criteria the rows do not
     show (not applicable) get their titles. `top_discordant` keeps only the clearest N discordant items in
     full (the counts are always complete)."""
-    confusions: dict[str, dict[str, dict]] = {g: {} for g in GROUPINGS}
-    overall = _confusion()
+    tallies: dict[str, dict[str, Tally]] = {g: {} for g in GROUPINGS}
+    overall = Tally()
     discordant: list[tuple[tuple, int, dict[str, Any]]] = []
     discordant_kinds: Counter = Counter()
     signatures: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -169,11 +169,11 @@ def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | Non
     reasons: dict[str, Counter] = {}
     ra_items = Counter()
     for n, row in enumerate(rows):
-        cell = (row.get("actual") or "unknown", row.get("predicted") or "none")
-        overall[cell[0]][cell[1]] += 1
+        actual, predicted = row.get("actual"), row.get("predicted")
+        overall.add(actual, predicted)
         for grouping, key in group_keys(row).items():
-            confusion = confusions[grouping].get(key) or confusions[grouping].setdefault(key, _confusion())
-            confusion[cell[0]][cell[1]] += 1
+            tally = tallies[grouping].get(key) or tallies[grouping].setdefault(key, Tally())
+            tally.add(actual, predicted)
         for c in row.get("criteria") or []:
             titles.setdefault(c["code"], c.get("title") or "")
             if c.get("blocking"):
@@ -209,10 +209,10 @@ def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | Non
     for rank, r in enumerate(ranked, 1):
         r["rank"] = rank
     return {
-        "totals": {**_group_totals(overall), "discordant": sum(discordant_kinds.values()),
+        "totals": {**overall.group(), "discordant": sum(discordant_kinds.values()),
                    "overturned_unmet": discordant_kinds["overturned_unmet"],
                    "upheld_met": discordant_kinds["upheld_met"], "discordant_shown": len(ranked)},
-        "agreement": {g: [{"group": k, **_group_totals(v)} for k, v in sorted(confusions[g].items())]
+        "agreement": {g: [{"group": k, **v.group()} for k, v in sorted(tallies[g].items())]
                       for g in GROUPINGS},
         "discordant": ranked,
         "inconsistent": _inconsistent(signatures),
@@ -233,25 +233,6 @@ def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | Non
                                    key=lambda r: (-r["named"], r["code"])),
         },
     }
-
-
-def _group_totals(confusion: dict[str, dict[str, int]]) -> dict[str, Any]:
-    """Counts, agreement and balanced accuracy (as `comparison.summarize` defines them), and outcome rates,
-    from a confusion matrix (actual rows by predicted columns)."""
-    def cells(actual=None, predicted=None):
-        return sum(n for a, row in confusion.items() for p, n in row.items()
-                   if (actual is None or a in actual) and (predicted is None or p in predicted))
-    known, made = ("upheld", "overturned"), ("upheld", "overturned")
-    compared = cells(known, made)
-    agree = confusion["upheld"]["upheld"] + confusion["overturned"]["overturned"]
-    actual, predicted = cells(actual=known), cells(predicted=made)
-    return {"items": cells(), "compared": compared, "agree": agree,
-            "agreement": round(agree / compared, 4) if compared else None,
-            "balanced_accuracy": _balanced_accuracy(confusion),
-            "overturned_rate": round(cells(actual=("overturned",)) / actual, 4) if actual else None,
-            "predicted_overturned_rate": (round(cells(predicted=("overturned",)) / predicted, 4)
-                                          if predicted else None),
-            "confusion": confusion}
 
 
 def _inconsistent(signatures: dict[tuple[str, str, str], dict[str, Any]]) -> list[dict[str, Any]]:

@@ -250,6 +250,20 @@ class Store:
         for r in self.db.execute(query, (run,)):
             yield _item_row(*r)
 
+    def run_status_counts(self, run: int) -> dict[str, int]:
+        """How many of a run's inputs were read, failed and skipped."""
+        return dict(self.db.execute("SELECT status, COUNT(*) FROM inputs WHERE run = ? GROUP BY status", (run,)))
+
+    def run_outcome_counts(self, run: int) -> Iterator[tuple[str, bool, str | None, str | None, int]]:
+        """(family, has a treatment code, actual, predicted, count) over the items of a run's read inputs."""
+        query = ("SELECT COALESCE(items.family, '(no code)'), items.treatment IS NOT NULL, items.actual, "
+                 "items.predicted, COUNT(*) FROM items JOIN inputs ON items.content_hash = inputs.content_hash "
+                 "AND items.extractor = inputs.extractor AND items.ruleset = inputs.ruleset "
+                 "AND items.evaluator = inputs.evaluator WHERE inputs.run = ? AND inputs.status = 'read' "
+                 "GROUP BY 1, 2, 3, 4")
+        for family, has_treatment, actual, predicted, n in self.db.execute(query, (run,)):
+            yield family, bool(has_treatment), actual, predicted, n
+
     def run_inputs(self, run: int, status: str) -> Iterator[dict[str, Any]]:
         for r in self.db.execute("SELECT path, content_hash, reason FROM inputs WHERE run = ? AND status = ? "
                                  "ORDER BY path", (run, status)):

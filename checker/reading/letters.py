@@ -10,6 +10,7 @@ cannot be parsed is recorded with outcome None and a warning.
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import io
 import logging
@@ -65,15 +66,43 @@ def read_letter(path: str | Path) -> Letter:
     if data.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
         text = _pdf_text(path, data)
     else:
-        text = _decode_text(data)
+        text = decode_text(data)
     return parse_letter_text(text, str(path))
 
 
-def _decode_text(data: bytes) -> str:
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(data: bytes) -> str:
+    """A letter's bytes as text: a byte-order mark first, then UTF-8 (nearly every letter), UTF-16 without a
+    mark (every other byte NUL), and otherwise charset-normalizer's best guess (Latin-1, Windows-1252, ...).
+    Text that is still mostly unprintable is rejected as binary later, by the parser."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                break
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    sample = data[:4096]
+    for offset, encoding in ((1, "utf-16-le"), (0, "utf-16-be")):
+        if len(sample) >= 16 and sample[offset::2].count(0) > 0.9 * (len(sample) // 2):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                pass
+    from charset_normalizer import from_bytes
+    best = from_bytes(data[:200_000]).best()
+    if best is not None:
+        try:
+            return data.decode(best.encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return data.decode("cp1252", errors="replace")
 
 
 def _pdf_text(path: Path, data: bytes) -> str:
