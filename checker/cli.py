@@ -152,10 +152,13 @@ def explain(session: Session, case: str, item_no: int | None, fmt: str) -> None:
               help="Per input: stop it and record it as failed past this time (the worker is replaced).")
 @click.option("--max-size", type=click.FloatRange(min=0.001), default=20.0, show_default=True, metavar="MB",
               help="Per input: larger files are recorded as failed without being read.")
+@click.option("--busy-timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True, metavar="SECONDS",
+              help="With --db: how long to wait while another audit writes into the same store.")
 @click.option("--quiet", is_flag=True, help="No progress bar (there is none either when stderr is not a terminal).")
 @click.pass_obj
 def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: Path | None, executor: str,
-          scheduler: str | None, retry_failed: bool, time_limit: float, max_size: float, quiet: bool) -> None:
+          scheduler: str | None, retry_failed: bool, time_limit: float, max_size: float, busy_timeout: float,
+          quiet: bool) -> None:
     """Predicted vs actual outcome for every item of the cases and folders given, with a confusion matrix.
 
     Exit 0 when all items agree, 1 when any disagrees or has no prediction, 2 when an input failed."""
@@ -170,7 +173,7 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
     from checker.render.text import audit_lines
     session.catalog()  # bad rules: exit 2 before any work
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(db or Path(tmp) / "audit.sqlite")
+        store = Store(db or Path(tmp) / "audit.sqlite", busy_seconds=busy_timeout)
         bar = progress_bar(None, quiet)
         if bar is not None:
             bar.total = count_inputs(paths)

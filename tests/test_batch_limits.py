@@ -182,3 +182,86 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _audit_process(folder: Path, db: Path, *extra: str):
+    import subprocess
+    import sys
+    return subprocess.Popen([sys.executable, "-m", "checker", "--engine", "reference", "audit", str(folder),
+                             "--db", str(db), "--workers", "1", "--quiet", "--format", "json", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+
+
+def test_two_audits_into_one_store_both_finish_with_every_input(tmp_path):
+    import shutil
+    from .conftest import SHARED
+    letters = sorted((SHARED / "corpus" / "letters").glob("*.txt"))[:24]
+    if len(letters) < 24:
+        pytest.skip("corpus not available")
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    for i, p in enumerate(letters):
+        shutil.copy(p, (a if i % 2 else b) / p.name)
+    db = tmp_path / "shared.sqlite"
+    procs = [_audit_process(folder, db) for folder in (a, b)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode in (0, 1), err
+        assert json.loads(out)["summary"]["inputs"] == 12
+    store = Store(db)
+    assert {r["status"] for r in store.runs()} == {"finished"}
+    assert len({i["path"] for i in store.inputs()}) == 24
+    store.close()
+
+
+def test_a_store_busy_past_the_timeout_is_one_line_and_exit_2(tmp_path):
+    import sqlite3
+    db = tmp_path / "busy.sqlite"
+    Store(db).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        res = CliRunner().invoke(main, ["--engine", "reference", "audit", str(SEEDS), "--db", str(db),
+                                        "--busy-timeout", "0.5"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert res.exit_code == 2
+    errors = [line for line in res.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "the audit store is busy" in errors[0] and "Traceback" not in res.output
+
+
+def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(tmp_path):
+    import sqlite3
+    db = tmp_path / "s.sqlite"
+    store = Store(db)
+    store.start_run(imrcheck="x", extractor="e", ruleset="r", evaluator="v", engine="reference", executor="local",
+                    workers=1, paths=[])
+    store.close()
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE runs SET pid = 2147483646")  # no such process
+    store = Store(db)
+    store.start_run(imrcheck="x", extractor="e", ruleset="r", evaluator="v", engine="reference", executor="local",
+                    workers=1, paths=[])
+    assert [r["status"] for r in store.runs()] == ["interrupted", "running"]
+
+
+def test_a_schema_1_store_is_upgraded_with_its_inputs(tmp_path):
+    import sqlite3
+    db = tmp_path / "old.sqlite"
+    with sqlite3.connect(db) as con:
+        con.executescript("""
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES ('schema', '1');
+            CREATE TABLE runs(id INTEGER PRIMARY KEY, started TEXT, finished TEXT, status TEXT, imrcheck TEXT,
+                extractor TEXT, ruleset TEXT, evaluator TEXT, engine TEXT, executor TEXT, workers INTEGER,
+                paths TEXT, inputs INTEGER DEFAULT 0, read INTEGER DEFAULT 0, reevaluated INTEGER DEFAULT 0,
+                failed INTEGER DEFAULT 0, skipped INTEGER DEFAULT 0, items INTEGER DEFAULT 0);
+            INSERT INTO runs(id, status) VALUES (1, 'finished');
+            CREATE TABLE inputs(path TEXT PRIMARY KEY, content_hash TEXT, status TEXT NOT NULL, reason TEXT,
+                run INTEGER, extractor TEXT, ruleset TEXT, evaluator TEXT);
+            INSERT INTO inputs VALUES ('a.txt', 'h', 'read', NULL, 1, 'e', 'r', 'v');""")
+    store = Store(db)
+    assert list(store.inputs()) == [{"path": "a.txt", "content_hash": "h", "status": "read", "reason": None,
+                                     "run": 1}]
+    assert store.run_status_counts(1) == {"read": 1}

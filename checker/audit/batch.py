@@ -417,7 +417,6 @@ class Audit:
         self._earlier_digests: dict[str, dict[str, str] | None] = {}
         self._in_flight: set[str] = set()
         self._last_commit = time.monotonic()
-        self.store.begin()
         executor = (DaskExecutor(self.config, self.workers, self.scheduler) if self.executor == "dask"
                     else LocalExecutor(self.config, self.workers, self.limits))
         try:
@@ -434,7 +433,6 @@ class Audit:
     def _maybe_commit(self) -> None:
         if time.monotonic() - self._last_commit >= COMMIT_SECONDS:
             self.store.commit()
-            self.store.begin()
             self._last_commit = time.monotonic()
 
     def _account(self, entry_path: str, status: str, reason: str | None, digest: str | None,

@@ -6,9 +6,11 @@ Keys. An input is identified by the hash of its content. Reading and extraction 
 re-run skips what is done, and a rule change re-evaluates the cached cases without reading them again.
 
 Tables:
-  runs(id, started, finished, status running|finished, imrcheck, extractor, ruleset, evaluator, engine,
-       executor, workers, paths, inputs, read, reevaluated, failed, skipped, items)
-  inputs(path PK, content_hash, status read|failed|skipped, reason, run, extractor, ruleset, evaluator)
+  runs(id, started, finished, status running|finished|interrupted, imrcheck, extractor, ruleset, evaluator,
+       engine, executor, workers, paths, inputs, read, reevaluated, failed, skipped, items, pid, host)
+  inputs(run, path, content_hash, status read|failed|skipped, reason, extractor, ruleset, evaluator)
+        PK (run, path): each run accounts for its own inputs, so two runs into one store never take each
+        other's inputs away
   cases(content_hash, extractor, status ok|failed, reason, case_json)           PK (content_hash, extractor)
   evaluations(content_hash, extractor, ruleset, evaluator, status ok|failed, reason, items)
   items(content_hash, extractor, ruleset, evaluator, idx, path, case_id, treatment, family, rule, guideline,
@@ -18,13 +20,19 @@ Tables:
         ruleset, and reads join it back in.
 
 Every write of one input (its case, evaluation, items and input row) is in one transaction, so a run
-killed at any point leaves each input either fully recorded or not at all.
+killed at any point leaves each input either fully recorded or not at all. Several processes may write into
+one store: a writer takes the lock only for its short transactions (BEGIN IMMEDIATE on its first write, COMMIT
+at least every second) and waits for the other's (up to BUSY_SECONDS); past that, an InputError says the
+store is busy. A run left 'running' by a process that no longer exists is marked 'interrupted' when the next
+run starts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -32,8 +40,10 @@ from typing import Any
 
 from checker.errors import InputError
 from checker.files import folder_problem
+from checker.reading.inputs import display_path
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+BUSY_SECONDS = 120.0  # how long a writer waits for another's transaction before giving up
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -41,10 +51,10 @@ CREATE TABLE IF NOT EXISTS runs(
     id INTEGER PRIMARY KEY, started TEXT, finished TEXT, status TEXT, imrcheck TEXT, extractor TEXT,
     ruleset TEXT, evaluator TEXT, engine TEXT, executor TEXT, workers INTEGER, paths TEXT,
     inputs INTEGER DEFAULT 0, read INTEGER DEFAULT 0, reevaluated INTEGER DEFAULT 0, failed INTEGER DEFAULT 0,
-    skipped INTEGER DEFAULT 0, items INTEGER DEFAULT 0);
+    skipped INTEGER DEFAULT 0, items INTEGER DEFAULT 0, pid INTEGER, host TEXT);
 CREATE TABLE IF NOT EXISTS inputs(
-    path TEXT PRIMARY KEY, content_hash TEXT, status TEXT NOT NULL, reason TEXT, run INTEGER,
-    extractor TEXT, ruleset TEXT, evaluator TEXT);
+    run INTEGER, path TEXT, content_hash TEXT, status TEXT NOT NULL, reason TEXT,
+    extractor TEXT, ruleset TEXT, evaluator TEXT, PRIMARY KEY(run, path));
 CREATE TABLE IF NOT EXISTS cases(
     content_hash TEXT, extractor TEXT, status TEXT NOT NULL, reason TEXT, case_json TEXT,
     PRIMARY KEY(content_hash, extractor));
@@ -58,6 +68,7 @@ CREATE TABLE IF NOT EXISTS items(
     PRIMARY KEY(content_hash, extractor, ruleset, evaluator, idx));
 CREATE INDEX IF NOT EXISTS inputs_by_hash ON inputs(content_hash);
 CREATE INDEX IF NOT EXISTS inputs_by_run ON inputs(run, status);
+CREATE INDEX IF NOT EXISTS inputs_by_path ON inputs(path, run);
 CREATE INDEX IF NOT EXISTS items_by_ruleset ON items(ruleset, evaluator, extractor);
 """
 
@@ -86,6 +97,16 @@ _RATIONALE = ("json_extract(cases.case_json, '$.items[' || (items.idx - 1) || ']
               "LEFT JOIN cases ON cases.content_hash = items.content_hash AND cases.extractor = items.extractor")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -94,23 +115,71 @@ class Store:
     """SQLite store of audit runs, inputs, cached cases and item results; safe for one writer process
     (readers may open the same file at the same time)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, busy_seconds: float = BUSY_SECONDS):
         self.path = Path(path)
+        self.busy_seconds = busy_seconds
+        self._in_tx = False
         if self.path.is_dir():
             raise InputError(self.path, "is a folder, expected an audit store file (SQLite)")
         problem = folder_problem(self.path.parent)
         if problem:
             raise InputError(self.path, f"cannot create the audit store: {problem}")
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=busy_seconds)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA page_size=16384")  # new stores: 5 KB cases and 1.6 KB rows pack with less waste
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commits
+            self._upgrade()
             self.db.executescript(_SCHEMA)
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        except sqlite3.OperationalError as exc:
+            raise self._busy(exc) from None
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"not an imrcheck audit store (SQLite): {exc}") from None
+
+    def _upgrade(self) -> None:
+        """Schema 1 (one row per path, across runs) -> 2 (one row per run and path)."""
+        row = self.db.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchone()
+        version = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() if row else None
+        if version is None or version[0] != "1":
+            return
+        self.db.executescript("""
+            BEGIN IMMEDIATE;
+            ALTER TABLE inputs RENAME TO inputs_v1;
+            DROP INDEX IF EXISTS inputs_by_hash; DROP INDEX IF EXISTS inputs_by_run;
+            CREATE TABLE inputs(run INTEGER, path TEXT, content_hash TEXT, status TEXT NOT NULL, reason TEXT,
+                extractor TEXT, ruleset TEXT, evaluator TEXT, PRIMARY KEY(run, path));
+            INSERT INTO inputs SELECT run, path, content_hash, status, reason, extractor, ruleset, evaluator
+                FROM inputs_v1;
+            DROP TABLE inputs_v1;
+            ALTER TABLE runs ADD COLUMN pid INTEGER;
+            ALTER TABLE runs ADD COLUMN host TEXT;
+            UPDATE meta SET value = '2' WHERE key = 'schema';
+            COMMIT;""")
+
+    def _busy(self, exc: sqlite3.OperationalError) -> Exception:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return InputError(self.path, f"the audit store is busy: another process has held it for more than "
+                                         f"{self.busy_seconds:g} s ({exc}); try again, or audit into another --db")
+        return InputError(self.path, f"audit store error: {exc}")
+
+    def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        """A write, inside this process's current transaction (started on the first write)."""
+        try:
+            if not self._in_tx:
+                self.db.execute("BEGIN IMMEDIATE")
+                self._in_tx = True
+            return self.db.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            raise self._busy(exc) from None
+
+    def _write_many(self, sql: str, rows: Iterable) -> None:
+        self._write("SELECT 1")  # start the transaction
+        try:
+            self.db.executemany(sql, rows)
+        except sqlite3.OperationalError as exc:
+            raise self._busy(exc) from None
 
     def close(self) -> None:
         self.db.close()
@@ -122,8 +191,10 @@ class Store:
         return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY id")]
 
     def inputs(self) -> Iterator[dict[str, Any]]:
-        """Every input ever given: path, content_hash, status (read | failed | skipped), reason, run."""
-        for r in self.db.execute("SELECT path, content_hash, status, reason, run FROM inputs ORDER BY path"):
+        """Every input ever given, as its latest run left it: path, content_hash, status (read | failed |
+        skipped), reason, run."""
+        for r in self.db.execute("SELECT path, content_hash, status, reason, MAX(run) AS run FROM inputs "
+                                 "GROUP BY path ORDER BY path"):
             yield dict(r)
 
     def latest_keys(self) -> tuple[str, str, str] | None:
@@ -148,20 +219,30 @@ class Store:
 
     def start_run(self, *, imrcheck: str, extractor: str, ruleset: str, evaluator: str, engine: str, executor: str,
                   workers: int, paths: Iterable[str]) -> int:
-        cur = self.db.execute(
+        """A new run (committed at once, so other writers see it); runs left 'running' by processes of this
+        host that are gone are marked 'interrupted' first."""
+        host = socket.gethostname()
+        for run_id, pid in self.db.execute("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
+                                           (host,)).fetchall():
+            if pid is None or not _alive(pid):
+                self._write("UPDATE runs SET status = 'interrupted' WHERE id = ?", (run_id,))
+        cur = self._write(
             "INSERT INTO runs(started, status, imrcheck, extractor, ruleset, evaluator, engine, executor, workers, "
-            "paths) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (_now(), imrcheck, extractor, ruleset, evaluator, engine, executor, workers, json.dumps(list(paths))))
+            "paths, pid, host) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (_now(), imrcheck, extractor, ruleset, evaluator, engine, executor, workers,
+             json.dumps([display_path(p) for p in paths]), os.getpid(), host))
+        self.commit()
         return cur.lastrowid
 
     def finish_run(self, run: int, counts: dict[str, int]) -> None:
-        self.db.execute("UPDATE runs SET finished = ?, status = 'finished', inputs = ?, read = ?, reevaluated = ?, "
-                        "failed = ?, skipped = ?, items = ? WHERE id = ?",
-                        (_now(), counts["inputs"], counts["read"], counts["reevaluated"], counts["failed"],
-                         counts["skipped"], counts["items"], run))
+        self._write("UPDATE runs SET finished = ?, status = 'finished', inputs = ?, read = ?, reevaluated = ?, "
+                    "failed = ?, skipped = ?, items = ? WHERE id = ?",
+                    (_now(), counts["inputs"], counts["read"], counts["reevaluated"], counts["failed"],
+                     counts["skipped"], counts["items"], run))
+        self.commit()
 
     def save_treatment_digests(self, ruleset: str, digests: dict[str, str]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"treatment_digests:{ruleset}",
+        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"treatment_digests:{ruleset}",
                                                                       json.dumps(digests, sort_keys=True)))
 
     def treatment_digests(self, ruleset: str) -> dict[str, str] | None:
@@ -182,22 +263,25 @@ class Store:
                 "AND evaluator = ? ORDER BY idx", (content_hash, extractor, old, evaluator))]
             if not unchanged(old, codes):
                 continue
-            self.db.execute("DELETE FROM items WHERE content_hash = ? AND extractor = ? AND ruleset = ? "
-                            "AND evaluator = ?", (content_hash, *keys))
-            self.db.execute(f"INSERT INTO items SELECT content_hash, extractor, ?, evaluator, idx, ?, "
+            self._write("DELETE FROM items WHERE content_hash = ? AND extractor = ? AND ruleset = ? "
+                        "AND evaluator = ?", (content_hash, *keys))
+            self._write(f"INSERT INTO items SELECT content_hash, extractor, ?, evaluator, idx, ?, "
                             f"case_id, {', '.join(_ITEM_COLUMNS)}, replace(row, ?, ?) FROM items "
                             "WHERE content_hash = ? AND extractor = ? AND ruleset = ? AND evaluator = ?",
                             (ruleset, path, old, ruleset, content_hash, extractor, old, evaluator))
-            self.db.execute("INSERT OR REPLACE INTO evaluations VALUES (?, ?, ?, ?, 'ok', NULL, ?)",
-                            (content_hash, *keys, len(codes)))
+            self._write("INSERT OR REPLACE INTO evaluations VALUES (?, ?, ?, ?, 'ok', NULL, ?)",
+                        (content_hash, *keys, len(codes)))
             return len(codes)
         return None
 
-    def begin(self) -> None:
-        self.db.execute("BEGIN")
-
     def commit(self) -> None:
-        self.db.execute("COMMIT")
+        """End this process's transaction, if it has one (other writers may then take the lock)."""
+        if self._in_tx:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                raise self._busy(exc) from None
+            self._in_tx = False
 
     def evaluation(self, content_hash: str, keys: tuple[str, str, str]) -> tuple[str, str | None] | None:
         """(status, reason) of an input's evaluation under (extractor, ruleset, evaluator), None if not done."""
@@ -221,23 +305,23 @@ class Store:
     def record_input(self, path: str, content_hash: str | None, status: str, reason: str | None, run: int,
                      keys: tuple[str, str, str] | None) -> None:
         extractor, ruleset, evaluator = keys or (None, None, None)
-        self.db.execute("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (path, content_hash, status, reason, run, extractor, ruleset, evaluator))
+        self._write("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (run, path, content_hash, status, reason, extractor, ruleset, evaluator))
 
     def record_case(self, content_hash: str, extractor: str, case_json: str | None, reason: str | None) -> None:
-        self.db.execute("INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?)",
+        self._write("INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?)",
                         (content_hash, extractor, "failed" if case_json is None else "ok", reason, case_json))
 
     def record_evaluation(self, content_hash: str, path: str, keys: tuple[str, str, str],
                           records: list[tuple] | None, reason: str | None) -> None:
         """The items of one input as `item_record`s (replacing any earlier ones under the same keys), or its
         failure. The input's case must be recorded (it holds the rationales)."""
-        self.db.execute("DELETE FROM items WHERE content_hash = ? AND extractor = ? AND ruleset = ? AND evaluator = ?",
+        self._write("DELETE FROM items WHERE content_hash = ? AND extractor = ? AND ruleset = ? AND evaluator = ?",
                         (content_hash, *keys))
-        self.db.execute("INSERT OR REPLACE INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self._write("INSERT OR REPLACE INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (content_hash, *keys, "failed" if records is None else "ok", reason, len(records or [])))
         if records:
-            self.db.executemany(_INSERT_ITEM, [(content_hash, *keys, r[0], path, *r[1:]) for r in records])
+            self._write_many(_INSERT_ITEM, [(content_hash, *keys, r[0], path, *r[1:]) for r in records])
 
     # ---- what one run's inputs amount to ------------------------------------------------------------
 
