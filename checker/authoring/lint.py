@@ -9,6 +9,7 @@ from pathlib import Path
 
 from checker.errors import InputError, InputErrors
 from checker.reading.cases import load_case
+from checker.reading.extraction import Extractor
 from checker.reading.inputs import collect_inputs
 from checker.ruleset.rules import Catalog, load_catalog
 
@@ -21,7 +22,8 @@ class LintReport:
 
 
 def lint(rules_dir: Path, cases: Iterable[str] = ()) -> LintReport:
-    """Validate the rules folder from scratch (never from the catalog cache), then each case file."""
+    """Validate the rules folder from scratch (never from the catalog cache), the extraction patterns with it,
+    then each case file."""
     report = LintReport()
     try:
         report.catalog = load_catalog(rules_dir)
@@ -29,6 +31,13 @@ def lint(rules_dir: Path, cases: Iterable[str] = ()) -> LintReport:
         report.problems.append(exc)
     except InputErrors as exc:
         report.problems.extend(exc.errors)
+    if report.catalog is not None:
+        try:
+            Extractor(rules_dir, report.catalog.vocabulary, set(report.catalog.treatments.treatments))
+        except InputError as exc:
+            report.problems.append(exc)
+        except InputErrors as exc:
+            report.problems.extend(exc.errors)
     cases = list(cases)
     if cases and report.catalog is None:
         report.problems.append(InputError(None, "case files not checked: the rules did not load"))

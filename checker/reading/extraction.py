@@ -37,6 +37,7 @@ from checker.errors import InputError
 from checker.reading.requests import find_levels
 from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_overlap
 from checker.ruleset.layout import RulesFolder
+from checker.ruleset.regexes import checked, first_chars
 from checker.yamlio import load_yaml, validate
 
 Category = Literal["negated", "uncertain", "historical", "hypothetical", "administrative"]
@@ -52,11 +53,10 @@ QUOTE_MAX = 300
 
 
 def _compile(pattern: str) -> re.Pattern:
-    """Compile a rule regex for matching lower-cased text (case-sensitive matching is ~8x faster in `re`)."""
-    try:
-        return re.compile(_lower_pattern(pattern))
-    except re.error as exc:
-        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+    """Compile a rule regex for matching lower-cased text (case-sensitive matching is ~8x faster in `re`);
+    ValueError when it is invalid or can backtrack catastrophically."""
+    checked(pattern)
+    return re.compile(_lower_pattern(pattern))
 
 
 def _lower_pattern(pattern: str) -> str:
@@ -342,7 +342,7 @@ class Extractor:
         entries += [(t.phrase, t) for t in ctx.triggers]
         entries.sort(key=lambda e: -len(e[0]))
         self._kinds = [kind for _, kind in entries]
-        firsts = [_first_chars(_lower_pattern(_word(p))) for p, _ in entries]
+        firsts = [first_chars(_lower_pattern(_word(p))) for p, _ in entries]
         alphabet = set().union(*(f for f in firsts if f is not None))
         self._buckets: dict[str, re.Pattern] = {}
         for ch in alphabet:
@@ -510,64 +510,6 @@ def _word(phrase: str) -> str:
     head = r"\b" if phrase[:1].isalnum() else ""
     tail = r"\b" if phrase[-1:].isalnum() else ""
     return f"{head}(?:{phrase}){tail}"
-
-
-def _first_chars(pattern: str) -> set[str] | None:
-    """The characters a regex can start with (None: any character, or not known)."""
-    try:
-        parsed = sre_parse.parse(pattern)
-    except re.error:
-        return None
-    chars, nullable = _seq_first(list(parsed))
-    return None if chars is None or nullable else chars
-
-
-def _seq_first(items: list) -> tuple[set[str] | None, bool]:
-    """First characters of a parsed sequence, and whether it can match the empty string."""
-    out: set[str] = set()
-    for op, av in items:
-        chars, nullable = _item_first(op, av)
-        if chars is None:
-            return None, False
-        out |= chars
-        if not nullable:
-            return out, False
-    return out, True
-
-
-def _item_first(op, av) -> tuple[set[str] | None, bool]:
-    if op is sre_constants.LITERAL:
-        return {chr(av)}, False
-    if op is sre_constants.IN:
-        chars: set[str] = set()
-        for op2, av2 in av:
-            if op2 is sre_constants.LITERAL:
-                chars.add(chr(av2))
-            elif op2 is sre_constants.RANGE:
-                chars.update(chr(c) for c in range(av2[0], av2[1] + 1))
-            elif op2 is sre_constants.CATEGORY and av2 is sre_constants.CATEGORY_DIGIT:
-                chars.update("0123456789")
-            else:
-                return None, False
-        return chars, False
-    if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-        return set(), True
-    if op is sre_constants.SUBPATTERN:
-        return _seq_first(list(av[-1]))
-    if op is sre_constants.BRANCH:
-        out: set[str] = set()
-        nullable = False
-        for alt in av[1]:
-            chars, empty = _seq_first(list(alt))
-            if chars is None:
-                return None, False
-            out |= chars
-            nullable = nullable or empty
-        return out, nullable
-    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
-        chars, empty = _seq_first(list(av[2]))
-        return chars, empty or av[0] == 0
-    return None, False
 
 
 def _reaches(norm: str, a: int, b: int, stops: list[int], window: int) -> bool:

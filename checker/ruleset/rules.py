@@ -21,6 +21,7 @@ from checker.ruleset.conditions import Condition, Node, Predicate, compile_condi
 from checker.ruleset.facts import FactVocabulary, load_vocabulary
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.library import Library, load_library
+from checker.ruleset.regexes import checked
 from checker.ruleset.treatments import TreatmentVocabulary, load_treatments
 from checker.yamlio import load_yaml, validate
 
@@ -50,10 +51,7 @@ class Criterion(BaseModel):
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
         for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+            checked(pattern)
         return value
 
     @model_validator(mode="after")

@@ -3,7 +3,6 @@ and the request-attribute lexicons."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from checker.errors import InputError, did_you_mean
 from checker.ruleset.layout import RulesFolder
+from checker.ruleset.regexes import checked
 from checker.yamlio import load_yaml, validate
 
 
@@ -89,7 +89,7 @@ class TreatmentVocabulary(BaseModel):
             if len(regionless) > 1:
                 raise ValueError(f"procedure {proc}: more than one region-free treatment ({', '.join(regionless)})")
         for pattern in self.attributes.patterns:
-            re.compile(pattern.regex)
+            checked(pattern.regex)
         return self
 
 
@@ -121,7 +121,4 @@ def load_treatments(root: str | Path) -> TreatmentVocabulary:
                                      field=f"{section}.{name}")
                 origin[(section, name)] = path
                 data.setdefault(section, {})[name] = value.model_dump()
-    try:
-        return validate(TreatmentVocabulary, data, main)
-    except re.error as exc:
-        raise InputError(main, f"bad attribute pattern: {exc}", field="attributes.patterns") from None
+    return validate(TreatmentVocabulary, data, main)
