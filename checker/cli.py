@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 findings (a command that checks something found somethi
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -189,22 +190,25 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
         summary["this_run"] = job.counts.as_dict()
 
         def listed(status: str):
-            return ({"input": e["path"], "reason": e["reason"]} for e in store.run_inputs(run, status))
+            return ({"input": e["path"], "reason": e["reason"]} for e in store.run_inputs(run, status)
+                    if status != "read" or e["reason"])
 
         out = sys.stdout
         if fmt == "json":  # streamed: memory stays flat in the number of letters
             write_document(out, [("summary", summary), ("items", _plain_rows(store.run_items(run))),
-                                 ("errors", listed("failed")), ("skipped", listed("skipped"))])
+                                 ("errors", listed("failed")), ("skipped", listed("skipped")),
+                                 ("warnings", listed("read"))])
         elif fmt == "jsonl":
             for row in _plain_rows(store.run_items(run)):
                 out.write(json.dumps({"type": "item", **row}, default=str) + "\n")
-            for kind, status in (("error", "failed"), ("skipped", "skipped")):
+            for kind, status in (("error", "failed"), ("skipped", "skipped"), ("warning", "read")):
                 for e in listed(status):
                     out.write(json.dumps({"type": kind, **e}) + "\n")
             out.write(json.dumps({"type": "summary", **summary}) + "\n")
         else:
             rows = (SimpleNamespace(**row) for row in store.run_items(run))
-            for line in audit_lines(summary, rows, list(listed("failed")), list(listed("skipped"))):
+            for line in audit_lines(summary, rows, list(listed("failed")), list(listed("skipped")),
+                                    list(listed("read"))):
                 out.write(line + "\n")
         agree_all = summary["items_compared"] == summary["items"] == summary["agree"]
         failed = summary["inputs_failed"]
@@ -232,34 +236,48 @@ def ingest(session: Session, letters: tuple[str, ...], out_dir: Path) -> None:
     Exit 0 when every letter was read, 2 when any failed (the others are still written)."""
     import yaml
 
-    from checker.files import ensure_folder, write_text
+    from checker.files import ensure_folder, write_new_text
     from checker.reading.cases import case_to_yaml_data
-    from checker.reading.inputs import collect_inputs, is_letter
+    from checker.reading.inputs import collect_inputs, display_path, is_letter
     files, errors, skipped = collect_inputs(letters)
     ensure_folder(out_dir)
-    written = 0
+    written: set[str] = set()
     for path in files:
         if not is_letter(path):
-            skipped.append({"input": str(path), "reason": "already a case file"})
+            skipped.append({"input": display_path(path), "reason": "already a case file"})
             continue
         try:
             case = session.read(path)
-        except InputError as exc:
-            errors.append({"input": str(path), "reason": exc.detail()})
+            name = _case_file_name(path, written)
+            target = out_dir / name
+            header = (f"# Read by imrcheck from {display_path(path)}. Facts were extracted from the clinical case "
+                      f"summary and\n# the request text; correct them by hand and re-run `imrcheck check {target}`.\n")
+            write_new_text(out_dir, name, header + yaml.safe_dump(case_to_yaml_data(case), sort_keys=False,
+                                                                  allow_unicode=True, width=100))
+        except (InputError, InputErrors) as exc:
+            errors.append({"input": display_path(path), "reason": exc.detail()})
             continue
-        target = out_dir / f"{path.stem}.yaml"
-        header = (f"# Read by imrcheck from {path}. Facts were extracted from the clinical case summary and\n"
-                  f"# the request text; correct them by hand and re-run `imrcheck check {target}`.\n")
-        write_text(target, header + yaml.safe_dump(case_to_yaml_data(case), sort_keys=False, allow_unicode=True,
-                                                   width=100))
-        written += 1
-        click.echo(f"wrote {target} ({len(case.items)} item(s))")
+        written.add(name)
+        click.echo(f"wrote {display_path(target)} ({len(case.items)} item(s))")
     for e in skipped:
         click.echo(f"skipped: {e['input']}: {e['reason']}")
     for e in errors:
         click.echo(f"error: {e['input']}: {e['reason']}", err=True)
-    click.echo(f"{written} case file(s) written, {len(errors)} failed, {len(skipped)} skipped")
+    click.echo(f"{len(written)} case file(s) written, {len(errors)} failed, {len(skipped)} skipped")
     sys.exit(2 if errors else 0)
+
+
+def _case_file_name(letter: Path, taken: set[str]) -> str:
+    """The case file's name: the letter's stem, with its suffix when another letter of this run took the stem
+    (CM16-0213037.txt and CM16-0213037.pdf -> CM16-0213037.yaml, CM16-0213037-pdf.yaml), then a number."""
+    stem = os.fsencode(letter.stem).decode("utf-8", "backslashreplace")
+    for candidate in (f"{stem}.yaml", f"{stem}-{letter.suffix.lstrip('.').lower()}.yaml"):
+        if candidate not in taken:
+            return candidate
+    n = 2
+    while f"{stem}-{n}.yaml" in taken:
+        n += 1
+    return f"{stem}-{n}.yaml"
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from checker.errors import InputError
@@ -42,6 +43,21 @@ def write_text(path: str | Path, text: str) -> Path:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(path, f"cannot write: {_why(exc)}") from None
+    return path
+
+
+def write_new_text(folder: Path, name: str, text: str) -> Path:
+    """Write a file inside `folder` without following a symbolic link (a link planted at the name cannot send the
+    output elsewhere); InputError naming the path when it cannot be written."""
+    path = folder / name
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        if path.is_symlink():
+            raise InputError(path, "not written: it is a symbolic link (the output stays inside its folder)") from None
+        raise InputError(path, f"cannot write: {_why(exc)}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
     return path
 
 

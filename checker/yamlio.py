@@ -227,6 +227,8 @@ def _user_message(err: dict, loc: tuple, model: type[BaseModel] | None) -> str:
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length', 1)} item(s)" if isinstance(given, (list, dict)) \
             else f"too short (at least {ctx.get('min_length')} characters){shown}"
+    if kind == "string_too_short":
+        return f"too short (at least {ctx.get('min_length')} character(s)){shown}"
     if kind == "string_pattern_mismatch":
         return f"{given!r} does not have the expected form (pattern {ctx.get('pattern')})"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):

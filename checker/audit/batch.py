@@ -101,6 +101,7 @@ class Result:
     read_error: str | None = None
     eval_error: str | None = None
     reevaluated: bool = False
+    warnings: list[str] = field(default_factory=list)  # what of the input could not be read (case.warnings)
 
 
 class _Worker:
@@ -157,6 +158,7 @@ def audit_one(worker: _Worker, task: Task) -> Result:
     else:
         case = Case.model_validate_json(task.case_json, context={"vocabulary": catalog.vocabulary,
                                                                   "treatments": catalog.treatments})
+    result.warnings = list(case.warnings)
     try:
         results = worker.checker().check_case(case)
         result.rows = [item_record(item_row(r, case, item, catalog)) for r, item in zip(results, case.items)]
@@ -517,7 +519,8 @@ class Audit:
             self._account(r.path, "failed", r.eval_error, r.content_hash, "failed")
             return
         self.counts.items += len(r.rows)
-        self._account(r.path, "read", None, r.content_hash, "reevaluated" if r.reevaluated else "read")
+        self._account(r.path, "read", "; ".join(r.warnings) or None, r.content_hash,
+                      "reevaluated" if r.reevaluated else "read")
 
 
 # ---- totals from the store ----------------------------------------------------------------------------------

@@ -121,6 +121,7 @@ class Checker:
 
     def check_item(self, case: Case, index: int, item: Item,
                    derived_from_case: dict[str, FactEntry] | None = None) -> ItemResult:
+        index = item.number or index  # the item's number in its letter
         normalized = normalize_request(item.request, self.catalog.treatments)
         treatment = item.treatment or normalized.code
         attributes: dict[str, FactEntry] = {

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from checker.errors import InputError
+from checker.errors import InputError, InputErrors
 from checker.ruleset.facts import FactVocabulary, coerce_value
 from checker.ruleset.treatments import TreatmentVocabulary
 from checker.yamlio import load_yaml, validate
@@ -103,7 +103,9 @@ class ReviewerReason(BaseModel):
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    request: str = Field(min_length=2)
+    request: str = Field(min_length=1)
+    number: int | None = Field(default=None, ge=1, description="the item's number in its letter (when an earlier "
+                               "item could not be read, the numbers still follow the letter)")
     treatment: str | None = None
     attributes: dict[str, Any] = {}
     facts: dict[str, Any] = {}
@@ -138,6 +140,8 @@ class Case(BaseModel):
     reviewer_specialty: str | None = None
     facts: dict[str, Any] = {}
     items: list[Item] = Field(min_length=1)
+    warnings: list[str] = Field(default=[], description="what could not be read (an item left out, a section "
+                                "missing); the rest of the case is checked")
 
     _facts = field_validator("facts")(_facts_validator(("clinical",), "a case fact"))
 
@@ -186,10 +190,13 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
             "evidence": {"quote": f"date of injury {injury.isoformat()}; request decided {request_day.isoformat()}",
                          "source": "letter dates"}}
     items = []
+    warnings = list(letter.warnings)
+    context = {"vocabulary": vocabulary, "treatments": treatments}
     for it in letter.items:
         code = normalize_request(it.request, treatments).code
-        items.append({
+        item = {
             "request": it.request,
+            "number": it.index,
             "facts": _fact_entries(extractor.extract(letter.summary, it.request, code, scope="item"), vocabulary,
                                    "item"),
             "ur_decision": "modified" if it.original_request else None,
@@ -198,11 +205,19 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
             "guidelines_cited": {"claims_administrator": it.claims_administrator_guideline,
                                  "imr": it.maximus_guideline, "imr_based_on_mtus": it.based_on_mtus},
             "rationale": it.rationale,
-        })
+        }
+        try:
+            validate(Item, item, letter.path, context)
+        except InputErrors as exc:  # one unreadable item costs that item only
+            warnings.append(f"item {it.index} ({it.header[:60]!r}) not read: {exc.detail()}")
+            continue
+        items.append(item)
+    if not items:
+        raise InputError(letter.path, "no readable items: " + "; ".join(warnings))
     data = {"case": letter.case_number or Path(letter.path).stem, "letter": str(letter.path),
-            "patient": patient, "dates": dates,
-            "reviewer_specialty": ", ".join(letter.specialty) or None, "facts": case_facts, "items": items}
-    return validate(Case, data, letter.path, {"vocabulary": vocabulary, "treatments": treatments})
+            "patient": patient, "dates": dates, "reviewer_specialty": ", ".join(letter.specialty) or None,
+            "facts": case_facts, "items": items, "warnings": warnings}
+    return validate(Case, data, letter.path, context)
 
 
 def case_to_yaml_data(case: Case) -> dict[str, Any]:

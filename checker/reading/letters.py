@@ -124,7 +124,8 @@ def _pdf_text(path: Path, data: bytes) -> str:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, AssertionError,
             ZeroDivisionError, RecursionError, OSError) as exc:  # what pypdf raises on corrupt input
-        raise InputError(path, f"unreadable or truncated PDF ({type(exc).__name__}: {exc})") from None
+        detail = re.sub(r"\s*(?:object )?at 0x[0-9a-fA-F]+", "", str(exc))  # no memory addresses: runs must agree
+        raise InputError(path, f"unreadable or truncated PDF ({type(exc).__name__}: {detail})") from None
     if not "".join(pages).strip():
         raise InputError(path, "PDF has no extractable text (scanned image?)")
     return "\n\f\n".join(page.rstrip("\n") for page in pages)

@@ -114,6 +114,18 @@ def _rate(value: float | None) -> str:
     return DASH if value is None else f"{value * 100:.0f}%"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run: text starting like a formula (=, +, -, @, tab, CR) gets a
+    leading apostrophe (OWASP's advice on CSV injection); numbers stay numbers."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = _plain(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _plain(value: Any) -> str:
     """A cell as text (CSV and HTML)."""
     if value is None:
@@ -137,7 +149,7 @@ def write_exports(all_tables: list[Table], analysis: dict[str, Any], out_dir: Pa
             writer = csv.writer(fh)
             writer.writerow(keys)
             for row in t.rows:
-                writer.writerow([_plain(row.get(k)) for k in keys])
+                writer.writerow([_csv_cell(row.get(k)) for k in keys])
         json_path = out_dir / f"{t.name}.json"
         json_path.write_text(json.dumps([{k: row.get(k) for k in keys} for row in t.rows], indent=1, default=str))
         written += [csv_path, json_path]

@@ -186,7 +186,7 @@ def change_lines(r: ItemResult) -> list[str]:
 
 
 def audit_lines(summary: dict[str, Any], results: Iterable[ItemResult], errors: list[dict[str, str]],
-                skipped: list[dict[str, str]]) -> list[str]:
+                skipped: list[dict[str, str]], warnings: list[dict[str, str]] = ()) -> list[str]:
     lines = [f"{'case':<12} {'#':>2} {'treatment':<24} {'predicted':<11} {'actual':<11} agree"]
     for r in results:
         mark = {True: "yes", False: "NO", None: "-"}[r.agree]
@@ -209,6 +209,8 @@ def audit_lines(summary: dict[str, Any], results: Iterable[ItemResult], errors: 
         lines += wrap(f"error: {e['input']}: {e['reason']}")
     for e in skipped:
         lines += wrap(f"skipped: {e['input']}: {e['reason']}")
+    for e in warnings:
+        lines += wrap(f"warning: {e['input']}: {e['reason']}")
     return lines
 
 
