@@ -366,7 +366,8 @@ class Extractor:
         for m in _SENTENCE_END.finditer(norm):
             if not self._no_break.search(norm, max(0, m.start() - 12), m.start() + 1):
                 starts.append(m.end())
-        return _Text(norm, _lower_text(norm), norm_starts, [m.start() for m in tokens], starts, source)
+        return _Text(norm, _lower_text(norm), norm_starts, [m.start() for m in tokens], _cap_sentences(norm, starts),
+                     source)
 
     # ---- extraction -----------------------------------------------------------------------------
 
@@ -443,10 +444,13 @@ class Extractor:
         return hits
 
     def _modifiers(self, span: tuple[int, int], text: _Text, hits: list[tuple[int, int, Any]]) -> set[str]:
-        """The context categories that reach this span (ConText scope rules)."""
+        """The context categories that reach this span (ConText scope rules). `hits` are in text order, so the
+        sentence's hits are found by bisection: the cost is the sentence's, not the text's."""
         m_start, m_end = span
         s_start, s_end = text.sentence(m_start)
-        in_sentence = [h for h in hits if s_start <= h[0] < s_end]
+        lo = bisect.bisect_left(hits, (s_start,))
+        hi = bisect.bisect_left(hits, (s_end,), lo)
+        in_sentence = hits[lo:hi]
         stops = [h[0] for h in in_sentence if h[2] == "terminate"]
         found = set()
         for start, end, kind in in_sentence:
@@ -510,6 +514,21 @@ def _word(phrase: str) -> str:
     head = r"\b" if phrase[:1].isalnum() else ""
     tail = r"\b" if phrase[-1:].isalnum() else ""
     return f"{head}(?:{phrase}){tail}"
+
+
+MAX_SENTENCE = 1_500  # characters; real sentences stay under 700 (the corpus's longest is 681)
+
+
+def _cap_sentences(norm: str, starts: list[int]) -> list[int]:
+    """Sentence starts with a break forced (at a space) inside any run longer than MAX_SENTENCE, so text without
+    sentence ends (a dump, a table) cannot make every mention look at the whole text."""
+    out: list[int] = []
+    for start, end in zip(starts, starts[1:] + [len(norm)]):
+        out.append(start)
+        while end - out[-1] > MAX_SENTENCE:
+            cut = norm.rfind(" ", out[-1] + 1, out[-1] + MAX_SENTENCE)
+            out.append(cut + 1 if cut > out[-1] else out[-1] + MAX_SENTENCE)
+    return out
 
 
 def _reaches(norm: str, a: int, b: int, stops: list[int], window: int) -> bool:
