@@ -194,6 +194,7 @@ def _audit_process(folder: Path, db: Path, *extra: str):
 
 def test_two_audits_into_one_store_both_finish_with_every_input(tmp_path):
     import shutil
+
     from .conftest import SHARED
     letters = sorted((SHARED / "corpus" / "letters").glob("*.txt"))[:24]
     if len(letters) < 24:

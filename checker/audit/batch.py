@@ -33,7 +33,7 @@ from typing import Any
 from checker.audit.comparison import Tally, input_totals
 from checker.audit.store import Store
 from checker.config import Settings
-from checker.errors import InputError
+from checker.errors import InputError, InputErrors
 from checker.fingerprint import source_digest
 from checker.reading.inputs import display_path, iter_inputs
 from checker.ruleset.layout import READING_KINDS, RulesFolder, digest_files
@@ -102,6 +102,7 @@ class Result:
     eval_error: str | None = None
     reevaluated: bool = False
     warnings: list[str] = field(default_factory=list)  # what of the input could not be read (case.warnings)
+    seconds: float | None = None  # the worker's time on this input
 
 
 class _Worker:
@@ -148,13 +149,13 @@ def audit_one(worker: _Worker, task: Task) -> Result:
     if task.case_json is None:
         try:
             case = read_case(worker, task.path)
-        except InputError as exc:
+            result.case_json = case.model_dump_json()
+        except (InputError, InputErrors) as exc:
             result.read_error = exc.detail()
             return result
         except Exception as exc:  # noqa: BLE001 - a bug in the parser or extractor costs this input only
             result.read_error = f"internal error while reading: {type(exc).__name__}: {exc}"
             return result
-        result.case_json = case.model_dump_json()
     else:
         case = Case.model_validate_json(task.case_json, context={"vocabulary": catalog.vocabulary,
                                                                   "treatments": catalog.treatments})
@@ -183,17 +184,20 @@ def process_chunk(config: Settings, tasks: list[Task], limits: Limits = Limits()
              and signal.getsignal(signal.SIGALRM) is _on_alarm)
     out = []
     for task in tasks:
+        start = time.perf_counter()
         try:
             if alarm:
                 signal.setitimer(signal.ITIMER_REAL, limits.time_seconds)
-            out.append(audit_one(worker, task))
+            result = audit_one(worker, task)
         except _InputTimeout:
-            out.append(Result(task.path, task.content_hash, read_error=limits.timed_out(),
-                              reevaluated=task.case_json is not None))
+            result = Result(task.path, task.content_hash, read_error=limits.timed_out(),
+                            reevaluated=task.case_json is not None)
             worker.reset()  # what was interrupted may be half-built
         finally:
             if alarm:
                 signal.setitimer(signal.ITIMER_REAL, 0)
+        result.seconds = round(time.perf_counter() - start, 6)
+        out.append(result)
     return out
 
 
@@ -438,8 +442,8 @@ class Audit:
             self._last_commit = time.monotonic()
 
     def _account(self, entry_path: str, status: str, reason: str | None, digest: str | None,
-                 counted_as: str) -> None:
-        self.store.record_input(display_path(entry_path), digest, status, reason, self.run_id, self.keys)
+                 counted_as: str, seconds: float | None = None) -> None:
+        self.store.record_input(display_path(entry_path), digest, status, reason, self.run_id, self.keys, seconds)
         self.counts.inputs += 1
         setattr(self.counts, counted_as, getattr(self.counts, counted_as) + 1)
         self.on_progress(1)
@@ -510,17 +514,17 @@ class Audit:
         self._in_flight.discard(r.content_hash)
         if r.read_error is not None:
             self.store.record_case(r.content_hash, self.keys[0], None, r.read_error)
-            self._account(r.path, "failed", r.read_error, r.content_hash, "failed")
+            self._account(r.path, "failed", r.read_error, r.content_hash, "failed", r.seconds)
             return
         if r.case_json is not None:
             self.store.record_case(r.content_hash, self.keys[0], r.case_json, None)
         self.store.record_evaluation(r.content_hash, display_path(r.path), self.keys, r.rows, r.eval_error)
         if r.eval_error is not None:
-            self._account(r.path, "failed", r.eval_error, r.content_hash, "failed")
+            self._account(r.path, "failed", r.eval_error, r.content_hash, "failed", r.seconds)
             return
         self.counts.items += len(r.rows)
         self._account(r.path, "read", "; ".join(r.warnings) or None, r.content_hash,
-                      "reevaluated" if r.reevaluated else "read")
+                      "reevaluated" if r.reevaluated else "read", r.seconds)
 
 
 # ---- totals from the store ----------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ re-run skips what is done, and a rule change re-evaluates the cached cases witho
 Tables:
   runs(id, started, finished, status running|finished|interrupted, imrcheck, extractor, ruleset, evaluator,
        engine, executor, workers, paths, inputs, read, reevaluated, failed, skipped, items, pid, host)
-  inputs(run, path, content_hash, status read|failed|skipped, reason, extractor, ruleset, evaluator)
+  inputs(run, path, content_hash, status read|failed|skipped, reason, extractor, ruleset, evaluator, seconds)
         PK (run, path): each run accounts for its own inputs, so two runs into one store never take each
-        other's inputs away
+        other's inputs away; `seconds` is the worker's time on the input (null when it was not processed now)
   cases(content_hash, extractor, status ok|failed, reason, case_json)           PK (content_hash, extractor)
   evaluations(content_hash, extractor, ruleset, evaluator, status ok|failed, reason, items)
   items(content_hash, extractor, ruleset, evaluator, idx, path, case_id, treatment, family, rule, guideline,
@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS runs(
     skipped INTEGER DEFAULT 0, items INTEGER DEFAULT 0, pid INTEGER, host TEXT);
 CREATE TABLE IF NOT EXISTS inputs(
     run INTEGER, path TEXT, content_hash TEXT, status TEXT NOT NULL, reason TEXT,
-    extractor TEXT, ruleset TEXT, evaluator TEXT, PRIMARY KEY(run, path));
+    extractor TEXT, ruleset TEXT, evaluator TEXT, seconds REAL, PRIMARY KEY(run, path));
 CREATE TABLE IF NOT EXISTS cases(
     content_hash TEXT, extractor TEXT, status TEXT NOT NULL, reason TEXT, case_json TEXT,
     PRIMARY KEY(content_hash, extractor));
@@ -149,8 +149,8 @@ class Store:
             ALTER TABLE inputs RENAME TO inputs_v1;
             DROP INDEX IF EXISTS inputs_by_hash; DROP INDEX IF EXISTS inputs_by_run;
             CREATE TABLE inputs(run INTEGER, path TEXT, content_hash TEXT, status TEXT NOT NULL, reason TEXT,
-                extractor TEXT, ruleset TEXT, evaluator TEXT, PRIMARY KEY(run, path));
-            INSERT INTO inputs SELECT run, path, content_hash, status, reason, extractor, ruleset, evaluator
+                extractor TEXT, ruleset TEXT, evaluator TEXT, seconds REAL, PRIMARY KEY(run, path));
+            INSERT INTO inputs SELECT run, path, content_hash, status, reason, extractor, ruleset, evaluator, NULL
                 FROM inputs_v1;
             DROP TABLE inputs_v1;
             ALTER TABLE runs ADD COLUMN pid INTEGER;
@@ -303,10 +303,10 @@ class Store:
         return r[0] if r else None
 
     def record_input(self, path: str, content_hash: str | None, status: str, reason: str | None, run: int,
-                     keys: tuple[str, str, str] | None) -> None:
+                     keys: tuple[str, str, str] | None, seconds: float | None = None) -> None:
         extractor, ruleset, evaluator = keys or (None, None, None)
-        self._write("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (run, path, content_hash, status, reason, extractor, ruleset, evaluator))
+        self._write("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (run, path, content_hash, status, reason, extractor, ruleset, evaluator, seconds))
 
     def record_case(self, content_hash: str, extractor: str, case_json: str | None, reason: str | None) -> None:
         self._write("INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?)",
@@ -347,6 +347,11 @@ class Store:
                  "GROUP BY 1, 2, 3, 4")
         for family, has_treatment, actual, predicted, n in self.db.execute(query, (run,)):
             yield family, bool(has_treatment), actual, predicted, n
+
+    def run_seconds(self, run: int) -> list[float]:
+        """The worker's time on each input a run processed, ascending."""
+        return [r[0] for r in self.db.execute("SELECT seconds FROM inputs WHERE run = ? AND seconds IS NOT NULL "
+                                              "ORDER BY seconds", (run,))]
 
     def run_inputs(self, run: int, status: str) -> Iterator[dict[str, Any]]:
         for r in self.db.execute("SELECT path, content_hash, reason FROM inputs WHERE run = ? AND status = ? "

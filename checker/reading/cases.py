@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from checker.errors import InputError, InputErrors
+from checker.reading.inputs import display_path
 from checker.ruleset.facts import FactVocabulary, coerce_value
 from checker.ruleset.treatments import TreatmentVocabulary
 from checker.yamlio import load_yaml, validate
@@ -214,7 +215,7 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
         items.append(item)
     if not items:
         raise InputError(letter.path, "no readable items: " + "; ".join(warnings))
-    data = {"case": letter.case_number or Path(letter.path).stem, "letter": str(letter.path),
+    data = {"case": letter.case_number or display_path(Path(letter.path).stem), "letter": display_path(letter.path),
             "patient": patient, "dates": dates, "reviewer_specialty": ", ".join(letter.specialty) or None,
             "facts": case_facts, "items": items, "warnings": warnings}
     return validate(Case, data, letter.path, context)
