@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 findings (a command that checks something found somethi
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -181,9 +182,17 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
         job = Audit(store, session, workers, executor, scheduler, retry_failed,
                     on_progress=bar.update if bar is not None else (lambda n: None),
                     limits=Limits(time_limit, int(max_size * 1_000_000)))
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             run = job.run(list(paths))
+        except KeyboardInterrupt:
+            kept = f"they are in {db}: run the same command again to go on" if db else \
+                "nothing is kept without --db"
+            click.echo(f"interrupted: {job.counts.inputs} input(s) accounted for, {job.counts.items} item(s); {kept}",
+                       err=True)
+            sys.exit(130)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             if bar is not None:
                 bar.close()
         summary = run_summary(store, run)
@@ -216,6 +225,10 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
     if failed:
         sys.exit(2)
     sys.exit(0 if agree_all else 1)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _plain_rows(rows):

@@ -266,3 +266,53 @@ def test_a_schema_1_store_is_upgraded_with_its_inputs(tmp_path):
     assert list(store.inputs()) == [{"path": "a.txt", "content_hash": "h", "status": "read", "reason": None,
                                      "run": 1}]
     assert store.run_status_counts(1) == {"read": 1}
+
+
+_BLOCK_LATER = """
+import sys, time
+from pathlib import Path
+from checker.audit import batch
+real = batch.read_case
+def read_case(worker, path):
+    if int(Path(path).name[:2]) >= batch.CHUNK:  # the first chunk finishes, the next blocks
+        time.sleep(3600)
+    return real(worker, path)
+batch.read_case = read_case
+from checker.cli import main
+sys.argv = ["imrcheck"] + sys.argv[1:]
+main()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_sigterm_keeps_what_is_done_marks_the_run_interrupted_and_says_so(tmp_path):
+    import sqlite3
+    import subprocess
+    import sys
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"{i:02d}.yaml").write_text(SEED.read_text().replace("case: seed-004", f"case: copy-{i}"))
+    db = tmp_path / "a.sqlite"
+    proc = subprocess.Popen([sys.executable, "-c", _BLOCK_LATER, "--engine", "reference", "audit", str(folder),
+                             "--db", str(db), "--workers", "1", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    done = 0
+    while done < batch.CHUNK and time.monotonic() < deadline:
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(db) as con:
+                done = con.execute("SELECT COUNT(*) FROM inputs WHERE status = 'read'").fetchone()[0]
+        except sqlite3.OperationalError:
+            pass
+    workers = _children(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted:" in err and "run the same command again" in err
+    store = Store(db)
+    assert store.runs()[-1]["status"] == "interrupted"
+    assert store.run_status_counts(store.runs()[-1]["id"]).get("read") == batch.CHUNK
+    time.sleep(0.5)
+    assert not [w for w in workers if _alive(w)]

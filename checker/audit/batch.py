@@ -312,6 +312,9 @@ class LocalExecutor:
         finally:
             pool.shutdown(wait=True)
 
+    def abort(self) -> None:
+        _kill(self.pool)
+
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
@@ -374,6 +377,9 @@ class DaskExecutor:
                 yield [Result(task.path, task.content_hash, read_error=WORKER_DIED,
                               reevaluated=task.case_json is not None)]
 
+    def abort(self) -> None:
+        self.client.cancel(list(self.client.futures.values()) if hasattr(self.client, "futures") else [])
+
     def close(self) -> None:
         self.client.close()
         if self.cluster is not None:
@@ -430,6 +436,11 @@ class Audit:
                 for r in results:
                     self._record(r)
                 self._maybe_commit()
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what is done, say so, stop the workers
+            executor.abort()
+            self.store.commit()
+            self.store.finish_run(self.run_id, self.counts.as_dict(), status="interrupted")
+            raise
         finally:
             executor.close()
         self.store.commit()

@@ -234,10 +234,10 @@ class Store:
         self.commit()
         return cur.lastrowid
 
-    def finish_run(self, run: int, counts: dict[str, int]) -> None:
-        self._write("UPDATE runs SET finished = ?, status = 'finished', inputs = ?, read = ?, reevaluated = ?, "
+    def finish_run(self, run: int, counts: dict[str, int], status: str = "finished") -> None:
+        self._write("UPDATE runs SET finished = ?, status = ?, inputs = ?, read = ?, reevaluated = ?, "
                     "failed = ?, skipped = ?, items = ? WHERE id = ?",
-                    (_now(), counts["inputs"], counts["read"], counts["reevaluated"], counts["failed"],
+                    (_now(), status, counts["inputs"], counts["read"], counts["reevaluated"], counts["failed"],
                      counts["skipped"], counts["items"], run))
         self.commit()
 
