@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from checker.evaluation.checker import Checker
 from checker.ruleset.rules import load_catalog
 from checker.session import make_evaluator
+
+# Property tests draw the same examples on every run (a CI failure can be replayed) and keep no database.
+settings.register_profile("imrcheck", derandomize=True, database=None, deadline=None)
+settings.load_profile("imrcheck")
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

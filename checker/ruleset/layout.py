@@ -2,7 +2,8 @@
 that cache keys and receipts are built from.
 
     rules/facts.yaml, facts/*.yaml              the fact vocabulary
-    rules/treatments.yaml, treatments/*.yaml    treatment codes, procedures, request-attribute lexicons
+    rules/treatments.yaml, treatments/*.yaml    treatment codes (name, family)
+    rules/requests/*.yaml, requests/procedures/ the request lexicon: body sites, procedures, drugs, grammar
     rules/extraction/*.yaml                     the fact extractor's triggers and patterns
     rules/library/*.yaml                        shared definitions (derived facts, condition fragments)
     rules/{mtus,odg,other}/**/NAME.yaml         one rule file per guideline topic
@@ -22,14 +23,15 @@ FIXTURE_SUFFIX = ".fixtures.yaml"
 KINDS: dict[str, tuple[str, ...]] = {
     "vocabulary": ("facts.yaml", "facts/*.yaml"),
     "treatments": ("treatments.yaml", "treatments/*.yaml"),
+    "requests": ("requests/*.yaml", "requests/procedures/*.yaml"),
     "extraction": ("extraction/*.yaml",),
     "library": ("library/*.yaml",),
     "rules": tuple(f"{d}/**/*.yaml" for d in GUIDELINE_DIRS),
 }
 # what the validated catalog is built from (its digest names a rule set)
-CATALOG_KINDS = ("vocabulary", "treatments", "library", "rules")
+CATALOG_KINDS = ("vocabulary", "treatments", "requests", "library", "rules")
 # what reading a letter into a case depends on besides the code
-READING_KINDS = ("vocabulary", "treatments", "extraction")
+READING_KINDS = ("vocabulary", "treatments", "requests", "extraction")
 
 
 class RulesFolder:

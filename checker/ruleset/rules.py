@@ -266,30 +266,7 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     errors: list[InputError] = []
     vocab = load_vocabulary(root)
     treatments = load_treatments(root)
-    for name, values in treatments.attributes.keywords.items():
-        spec = vocab.facts.get(name)
-        if spec is None or spec.source != "request":
-            errors.append(InputError(root / "treatments.yaml", f"{name!r} is not a request fact in the vocabulary",
-                                     field=f"attributes.keywords.{name}"))
-        elif spec.values and set(values) - set(spec.values):
-            errors.append(InputError(root / "treatments.yaml", f"values {sorted(set(values) - set(spec.values))} "
-                                     f"are not among {name}'s values", field=f"attributes.keywords.{name}"))
-    families = {t.family for t in treatments.treatments.values()}
-    attribute_facts = [(f"attributes.patterns.{i}", p.fact) for i, p in enumerate(treatments.attributes.patterns)]
-    attribute_facts += [(f"attributes.family_defaults.{fam}", name)
-                        for fam, defaults in treatments.attributes.family_defaults.items() for name in defaults]
-    for where, name in attribute_facts:
-        if name not in vocab or vocab[name].source != "request":
-            errors.append(InputError(root / "treatments.yaml", f"{name!r} is not a request fact", field=where))
-    for i, p in enumerate(treatments.attributes.patterns):
-        for fam in set(p.families) - families:
-            errors.append(InputError(root / "treatments.yaml", f"no treatment has family {fam!r}",
-                                     field=f"attributes.patterns.{i}.families"))
-    for code, proc in treatments.procedures.items():
-        for name in proc.implies:
-            if name not in vocab or vocab[name].source != "request":
-                errors.append(InputError(root / "treatments.yaml", f"{name!r} is not a request fact",
-                                         field=f"procedures.{code}.implies"))
+    errors += _lexicon_errors(treatments, vocab, folder.root / "requests")
     try:
         library = load_library(folder, vocab)
     except InputErrors as exc:
@@ -341,6 +318,37 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     if errors:
         raise InputErrors(errors)
     return Catalog(root, vocab, treatments, rules, library, folder.digest())
+
+
+def _lexicon_errors(treatments: TreatmentVocabulary, vocab: FactVocabulary, where: Path) -> list[InputError]:
+    """The request facts the lexicon fills must be request facts of the vocabulary, with values it allows."""
+    lex = treatments.lexicon
+    g = lex.grammar
+    families = {t.family for t in treatments.treatments.values()}
+    errors = []
+
+    def request_fact(name: str, field: str, values=()) -> None:
+        spec = vocab.facts.get(name)
+        if spec is None or spec.source != "request":
+            errors.append(InputError(where, f"{name!r} is not a request fact{did_you_mean(name, vocab.names('request'))}",
+                                     field=field))
+        elif spec.values and set(values) - set(spec.values):
+            errors.append(InputError(where, f"values {sorted(set(values) - set(spec.values))} are not among "
+                                     f"{name}'s values", field=field))
+
+    for name, values in g.modifiers.items():
+        request_fact(name, f"grammar.modifiers.{name}", values)
+    for i, p in enumerate(g.patterns):
+        request_fact(p.fact, f"grammar.patterns.{i}")
+        for fam in set(p.families) - families:
+            errors.append(InputError(where, f"no treatment has family {fam!r}", field=f"grammar.patterns.{i}.families"))
+    for fam, defaults in g.family_defaults.items():
+        for name in defaults:
+            request_fact(name, f"grammar.family_defaults.{fam}")
+    for name, proc in lex.procedures.items():
+        for fact, value in proc.implies.items():
+            request_fact(fact, f"procedures.{name}.implies", [value] if isinstance(value, str) else ())
+    return errors
 
 
 def _use_errors(spec: RuleFile, path: Path, library: Library) -> list[InputError]:
