@@ -1,4 +1,4 @@
-"""The request grammar on phrasings written from the guidelines' taxonomy (tests/data/request_phrasings.tsv):
+"""The request grammar on phrasings written from the guidelines' taxonomy (tests/data/request_phrasings*.tsv):
 modality x site x side, injection x region x level, therapy x site x frequency, visit x specialty, surgery x site,
 drug x strength x form x route, misspellings, and requests that must get no code (with the reason's kind)."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from checker.reading.requests import normalize_request
 
-TABLE = Path(__file__).parent / "data" / "request_phrasings.tsv"
+TABLES = sorted((Path(__file__).parent / "data").glob("request_phrasings*.tsv"))
 
 
 def _value(raw: str):
@@ -25,7 +25,12 @@ def _value(raw: str):
 
 
 def _rows():
-    for n, line in enumerate(TABLE.read_text(encoding="utf-8").splitlines(), 1):
+    for table in TABLES:
+        yield from _table_rows(table)
+
+
+def _table_rows(table: Path):
+    for n, line in enumerate(table.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         cols = line.split("\t")
@@ -34,7 +39,7 @@ def _rows():
         for pair in filter(None, (p.strip() for p in (cols[2] if len(cols) > 2 else "").split(";"))):
             fact, _, raw = pair.partition("=")
             expected[fact.strip()] = _value(raw.strip())
-        yield pytest.param(request, codes, expected, id=f"{n}:{request[:40]}")
+        yield pytest.param(request, codes, expected, id=f"{table.stem}:{n}:{request[:40]}")
 
 
 ROWS = list(_rows())
