@@ -549,7 +549,7 @@ def run_summary(store: Store, run: int) -> dict[str, Any]:
         overall.add(actual, predicted, has_treatment, n)
         families.setdefault(family, Tally()).add(actual, predicted, has_treatment, n)
     summary = {**input_totals(sum(statuses.values()), statuses.get("failed", 0), statuses.get("skipped", 0)),
-               **overall.summary()}
+               **overall.summary(), "uncovered_by_reason": store.run_uncovered_counts(run)}
     summary["by_family"] = {f: tally.summary() for f, tally in sorted(families.items())}
     return summary
 

@@ -82,13 +82,17 @@ def summarize(results: Iterable[ItemResult], inputs: int, failed: int, skipped: 
     """Totals over a batch of results; every item is in the confusion matrix (no prediction: column `none`)."""
     overall = Tally()
     families: dict[str, Tally] = {}
+    uncovered: dict[str, int] = {}
     for r in results:
         overall.add(r.actual, r.predicted, r.treatment is not None)
+        if r.uncovered:
+            uncovered[r.uncovered] = uncovered.get(r.uncovered, 0) + 1
         if catalog is not None:
             t = catalog.treatments.treatments.get(r.treatment) if r.treatment else None
             families.setdefault(t.family if t else "(no code)", Tally()).add(r.actual, r.predicted,
                                                                              r.treatment is not None)
-    summary = {**input_totals(inputs, failed, skipped), **overall.summary()}
+    summary = {**input_totals(inputs, failed, skipped), **overall.summary(),
+               "uncovered_by_reason": dict(sorted(uncovered.items()))}
     if catalog is not None:
         summary["by_family"] = {f: tally.summary() for f, tally in sorted(families.items())}
     return summary
@@ -128,6 +132,8 @@ def item_row(r: ItemResult, case: Case, item: Item, catalog: Catalog) -> dict[st
         "family": t.family if t else None, "rule": r.rule, "guideline": r.guideline, "edition": r.edition,
         "decision": r.decision, "predicted": r.predicted, "actual": r.actual, "agree": r.agree,
         "reasons": r.reasons,
+        "uncovered": r.uncovered, "why_no_prediction": r.selection if r.decision is None else None,
+        "parts": r.parts,
         "criteria": [{"code": c.code, "title": c.title, "verdict": c.verdict, "blocking": c.blocking,
                       "citation": c.citation} for c in r.criteria],
         "facts": dict(sorted(consulted.items())),

@@ -348,6 +348,15 @@ class Store:
         for family, has_treatment, actual, predicted, n in self.db.execute(query, (run,)):
             yield family, bool(has_treatment), actual, predicted, n
 
+    def run_uncovered_counts(self, run: int) -> dict[str, int]:
+        """Why items of a run's read inputs have no rule deciding them: reason kind -> count."""
+        query = ("SELECT json_extract(items.row, '$.uncovered'), COUNT(*) FROM items JOIN inputs "
+                 "ON items.content_hash = inputs.content_hash AND items.extractor = inputs.extractor "
+                 "AND items.ruleset = inputs.ruleset AND items.evaluator = inputs.evaluator "
+                 "WHERE inputs.run = ? AND inputs.status = 'read' AND json_extract(items.row, '$.uncovered') "
+                 "IS NOT NULL GROUP BY 1 ORDER BY 1")
+        return {kind: n for kind, n in self.db.execute(query, (run,))}
+
     def run_seconds(self, run: int) -> list[float]:
         """The worker's time on each input a run processed, ascending."""
         return [r[0] for r in self.db.execute("SELECT seconds FROM inputs WHERE run = ? AND seconds IS NOT NULL "

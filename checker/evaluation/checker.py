@@ -77,6 +77,9 @@ class ItemResult:
     receipt: dict[str, Any]
     derived: dict[str, bool | None] = field(default_factory=dict)
     what_if: dict[str, Any] | None = None  # see checker.whatif; filled when the Checker is asked to
+    uncovered: str | None = None  # why no rule decides it: the request's reason kind, or no-rule-in-force
+    parse: dict[str, Any] = field(default_factory=dict)  # how the request was read (heads, sites, parts)
+    parts: list[dict[str, Any]] = field(default_factory=list)  # each code of a several-part request, decided
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -123,19 +126,44 @@ class Checker:
                    derived_from_case: dict[str, FactEntry] | None = None) -> ItemResult:
         index = item.number or index  # the item's number in its letter
         normalized = normalize_request(item.request, self.catalog.treatments)
-        treatment = item.treatment or normalized.code
+        if item.treatment is None and normalized.parts:
+            return self._several(case, index, item, normalized, derived_from_case)
+        return self._one(case, index, item, item.treatment or normalized.code, normalized.attributes,
+                         normalized, derived_from_case)
+
+    def _several(self, case: Case, index: int, item: Item, normalized, derived_from_case) -> ItemResult:
+        """A request that names several codes (MRI of the cervical and lumbar spine) is certified only if every
+        part is; the item shows the deciding part (the first not certified, else the first) and lists them all."""
+        results = [self._one(case, index, item, p.code, p.attributes, normalized, derived_from_case)
+                   for p in normalized.parts]
+        refused = [r for r in results if r.decision == "non-certify"]
+        undecided = [r for r in results if r.decision is None]
+        deciding = refused[0] if refused else undecided[0] if undecided else results[0]
+        deciding.parts = [{"code": r.treatment, "site": p.site, "rule": r.rule, "decision": r.decision,
+                           "reasons": r.reasons, "selection": r.selection}
+                          for r, p in zip(results, normalized.parts)]
+        if undecided and not refused:  # a part no rule decides: the whole request cannot be decided
+            deciding.selection = f"part {deciding.treatment} undecided: {deciding.selection}"
+        elif refused:
+            deciding.selection += f"; decides the request: {len(refused)} of {len(results)} parts not certified"
+        return deciding
+
+    def _one(self, case: Case, index: int, item: Item, treatment: str | None, request_facts: dict[str, Any],
+             normalized, derived_from_case) -> ItemResult:
         attributes: dict[str, FactEntry] = {
             k: FactEntry(value=v, evidence=Evidence(quote=item.request, source="request text"))
-            for k, v in normalized.attributes.items()}
+            for k, v in request_facts.items()}
         attributes.update(item.attributes)  # what the case file states overrides what the text implies
         base = dict(case=case.case, index=index, request=item.request, treatment=treatment,
                     attributes={k: _jsonable(v.value) for k, v in attributes.items()},
-                    actual=item.outcome)
+                    actual=item.outcome, parse=normalized.parse)
         if treatment is None:
-            return self._no_prediction(base, f"unknown treatment: {normalized.reason}")
+            return self._no_prediction(base, f"unknown treatment: {normalized.reason}",
+                                       normalized.reason_kind or "no-code")
         rule, selection = self.catalog.select(treatment, case.request_date())
         if rule is None:
-            return self._no_prediction(base, selection)
+            return self._no_prediction(base, selection,
+                                       "no-rule-in-force" if self.catalog.rules_for(treatment) else "no-rule")
 
         facts: dict[str, tuple[FactEntry, str]] = {}
         for name, entry in case.facts.items():
@@ -171,10 +199,10 @@ class Checker:
             result.what_if = what_if(rule, values, self.catalog.vocabulary)
         return result
 
-    def _no_prediction(self, base: dict[str, Any], why: str) -> ItemResult:
+    def _no_prediction(self, base: dict[str, Any], why: str, kind: str) -> ItemResult:
         return ItemResult(**base, rule=None, guideline=None, edition=None, status=None, selection=why,
                           criteria=[], not_applicable=[], decision=None, predicted=None, agree=None,
-                          reasons=[], status_citation=None, receipt=self._receipt([]))
+                          reasons=[], status_citation=None, receipt=self._receipt([]), uncovered=kind)
 
     def _receipt(self, rules: list[str]) -> dict[str, Any]:
         return {"imrcheck": __version__, "ruleset": self.catalog.digest, "rules": rules,

@@ -95,9 +95,11 @@ class Span:
 
 @dataclass
 class Part:
+    """One treatment code a request names, with the site it is for and its own request facts."""
     code: str | None
     site: str | None = None
     head: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -289,7 +291,7 @@ def _read(spans: list[Span], lex: Lexicon) -> _Reading:
                     r.site_segments.append(segment)
             if dependent and _names_the_operation(r, e, lex):
                 r.heads[0] = span  # "shoulder arthroscopy with Bankart repair": the repair is the operation
-            elif dependent and r.heads and not _takes_argument(r, lex):
+            elif (dependent and r.heads and not _takes_argument(r, lex)) or _in_setting(r, e, lex):
                 r.dependents.append(span)
             elif e.kind == "ingredient" and any(h.entry.kind in ("ingredient", "product") for h in r.heads):
                 pass  # a further ingredient of the same drug request (a compound), not a new head
@@ -365,6 +367,12 @@ def _names_the_operation(r: _Reading, e: Entry, lex: Lexicon) -> bool:
         return False
     head, dep = lex.procedures[r.heads[0].entry.key], lex.procedures[e.key]
     return head.kind == "surgery" and head.generic and dep.kind == "surgery" and not dep.generic
+
+
+def _in_setting(r: _Reading, e: Entry, lex: Lexicon) -> bool:
+    """After a setting (inpatient rehabilitation, home health), a procedure names what is given there."""
+    return bool(r.heads) and e.kind == "procedure" and r.heads[0].entry.kind == "procedure" and \
+        lex.procedures[r.heads[0].entry.key].setting
 
 
 def _takes_argument(r: _Reading, lex: Lexicon) -> bool:
@@ -597,8 +605,19 @@ def parse_request(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
             why += "; decided alone: " + ", ".join(p.code for p in parts)
         return NormalizedRequest(text, None, attributes, matched=parse["head"], reason=why,
                                  reason_kind=reasons[0][1], parse=parse)
-    code = parts[0].code
-    family = vocab.treatments[code].family
+    for part in parts:
+        part.attributes = _part_attributes(part, attributes, text, r, written, lex, vocab, several=len(parts) > 1)
+    parse["parts"] = [{"code": p.code, "site": p.site} for p in parts]
+    return NormalizedRequest(text, parts[0].code, dict(parts[0].attributes), matched=parse["head"], parse=parse,
+                             parts=parts if len(parts) > 1 else [])
+
+
+def _part_attributes(part: Part, common: dict[str, Any], text: str, r: _Reading, written: list[str],
+                     lex: Lexicon, vocab: TreatmentVocabulary, several: bool) -> dict[str, Any]:
+    """A part's request facts: the item's, those the patterns of the part's family read, and, when the item
+    names several sites, the part's own site."""
+    attributes = dict(common)
+    family = vocab.treatments[part.code].family
     attributes.update(_patterns(text.lower(), lex, family, attributes))
     attributes.update({f: v for f, v in r.modifiers.items() if _modifier_applies(f, family, lex)})
     if ("requested_count" not in attributes and family in lex.grammar.singular_count_families
@@ -606,9 +625,9 @@ def parse_request(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
         attributes["requested_count"] = 1  # "a ... block", with no count and no plural: one
     for fact, value in lex.grammar.family_defaults.get(family, {}).items():
         attributes.setdefault(fact, value)
-    parse["parts"] = [{"code": p.code, "site": p.site} for p in parts]
-    return NormalizedRequest(text, code, attributes, matched=parse["head"], parse=parse,
-                             parts=parts if len(parts) > 1 else [])
+    if several and part.site:
+        attributes.update(_site_attributes([part.site], lex))
+    return attributes
 
 
 def _singular(last_word: str) -> bool:
@@ -628,10 +647,13 @@ def _attributes(text: str, r: _Reading, levels: list[str], lex: Lexicon, sites: 
     if r.side:
         attrs["requested_side"] = r.side
     if sites:
-        attrs["requested_body_part"] = ", ".join(s.replace("_", " ") for s in sites)
-        distal = [any(lex.sites[a].distal_limb for a in lex.ancestors(s)) for s in sites]
-        attrs["requested_includes_distal_limb"] = any(distal)
+        attrs.update(_site_attributes(sites, lex))
     return attrs
+
+
+def _site_attributes(sites: list[str], lex: Lexicon) -> dict[str, Any]:
+    return {"requested_body_part": ", ".join(s.replace("_", " ") for s in sites),
+            "requested_includes_distal_limb": any(lex.sites[a].distal_limb for s in sites for a in lex.ancestors(s))}
 
 
 def _patterns(lowered: str, lex: Lexicon, family: str, known: dict[str, Any]) -> dict[str, Any]:

@@ -102,14 +102,40 @@ def _criterion_lines(c: CriterionResult) -> list[str]:
     return lines
 
 
+def parse_text(parse: dict[str, Any]) -> str:
+    """How the request grammar read a request, in one line: heads, sites, side, levels, specialty, words unread."""
+    bits = [" + ".join(f"{h['as_written']} ({h['kind']})" for h in parse.get("heads", [])) or "no treatment named"]
+    if parse.get("dependents"):
+        bits.append("with " + ", ".join(d.replace("_", " ") for d in parse["dependents"]))
+    if parse.get("sites"):
+        bits.append("site " + ", ".join(s.replace("_", " ") for s in parse["sites"]))
+    for key in ("side", "specialty"):
+        if parse.get(key):
+            bits.append(f"{key} {parse[key].replace('_', ' ')}")
+    if parse.get("levels"):
+        bits.append("levels " + ", ".join(parse["levels"]))
+    if parse.get("surgical_service"):
+        bits.append("an associated surgical service")
+    if parse.get("unrecognized"):
+        bits.append("words not read: " + ", ".join(parse["unrecognized"]))
+    return "; ".join(bits)
+
+
 def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
     """Every criterion: verdict, citation, facts with values and evidence, and what would change it."""
     lines = wrap(f"{r.case}, item {r.index}: {r.request}")
     name = catalog.treatments.treatments[r.treatment].name if r.treatment in catalog.treatments.treatments else None
     lines += wrap(f"{r.treatment or 'unknown'}" + (f" ({name})" if name else ""), 11, first="Treatment  ")
+    if r.parse:
+        lines += wrap(parse_text(r.parse), 11, first="Read as    ")
     if r.attributes:
         attrs = "; ".join(f"{k}={fact_value(v)}" for k, v in r.attributes.items())
         lines += wrap(attrs, 11, first="Request    ")
+    for p in r.parts:
+        verdict = p["decision"] or f"no prediction ({p['selection']})"
+        lines += wrap(f"{p['code']}" + (f" ({p['site'].replace('_', ' ')})" if p["site"] else "") +
+                      f": {p['rule'] or 'no rule'}, {verdict}" +
+                      (f" [{', '.join(p['reasons'])}]" if p["reasons"] else ""), 11, first="Part       ")
     if r.rule is None:
         lines += wrap(f"no prediction: {r.selection}", 11, first="Decision   ")
         return lines

@@ -59,6 +59,7 @@ class Procedure(BaseModel):
     codes: dict[str, str] = {}         # region -> code (the guideline chapter decides)
     by_specialty: dict[str, str] = {}  # specialty -> code (a consultation with pain management, a spine surgeon)
     needs_site: bool = False           # a code by region only: a request with no site is not specific enough
+    setting: bool = False              # a place or program of care: the treatments named after it are its content
     generic: bool = False              # a surgery named by its approach (arthroscopy): "with X" names the operation
     implies: dict[str, Any] = {}       # request facts the words imply (an SNRB is transforaminal)
     after_surgery: str | None = None   # the code when the request is an associated surgical service
