@@ -31,6 +31,11 @@ _SEPARATORS = {",", ";", ":", "(", ")"}
 _COORDINATORS = {"and", "/", "&", "+", "or", "plus"}
 _NO_FOLD = {"tens", "ems", "mens", "ms", "cms", "ss", "this", "has", "was", "is", "its", "ots"}
 _SAME = {"testing": "test", "tests": "test"}
+_WORD = re.compile(r"[a-z]+")
+_DIGIT = re.compile(r"\d")
+_WITHOUT = re.compile(r"\bw/o\b")
+_WITH = re.compile(r"\bw/(?=\s|[a-z])")
+_JOINED = re.compile(r"(?<=[a-z])-(?=[a-z])|(?<=[a-z])'s\b")
 MEMO_LIMIT = 100_000
 _STRENGTH = re.compile(r"\d(?:[\d.,/]*\d)?\s*(?:mg|mcg|µg|meq|ml|gm?|units?|iu)\b|\d+(?:\.\d+)?\s*%", re.I)
 
@@ -52,9 +57,11 @@ def fold(word: str) -> str:
 def raw_tokens(text: str) -> list[str]:
     """Lower-cased tokens as written; `w/` and `w/o` read as with and without, hyphens as spaces."""
     lowered = text.lower().replace("\u2019", "'")
-    lowered = re.sub(r"\bw/o\b", " without ", lowered)
-    lowered = re.sub(r"\bw/(?=\s|[a-z])", " with ", lowered)
-    lowered = re.sub(r"(?<=[a-z])-(?=[a-z])|(?<=[a-z])'s\b", " ", lowered)
+    if "w/" in lowered:
+        lowered = _WITHOUT.sub(" without ", lowered)
+        lowered = _WITH.sub(" with ", lowered)
+    if "-" in lowered or "'" in lowered:
+        lowered = _JOINED.sub(" ", lowered)
     return _TOKEN.findall(lowered)
 
 
@@ -75,7 +82,7 @@ def phrase_tokens(phrase: str) -> tuple[str, ...]:
     return tuple(t for t in tokens_of(phrase) if t not in ("/", "-"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     kind: str   # procedure | product | ingredient | form | compound | er | site | side | specialty | modifier |
     #             surgical_service | dependent | connector | ignore
@@ -83,7 +90,7 @@ class Entry:
     value: Any = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     start: int
     end: int
@@ -93,7 +100,7 @@ class Span:
     segment: int = 0  # which conjunct of the request it stands in (split at commas, "and", "/"...)
 
 
-@dataclass
+@dataclass(slots=True)
 class Part:
     """One treatment code a request names, with the site it is for and its own request facts."""
     code: str | None
@@ -124,11 +131,20 @@ class _Index:
     words: set[str]                                          # every lexicon word (for near-miss spelling)
     deletes: dict[str, set[str]]                             # one-deletion variants -> lexicon words
     modifier_of: dict[tuple[str, ...], tuple[str, Any]]      # modifier phrases (a site can be one: "head")
+    patterns: dict[str | None, list[tuple[str, re.Pattern, Any, int]]]  # family -> its attribute patterns
+    exact: dict[tuple[str, ...], Entry] = field(default_factory=dict)   # phrase -> its entry (the first kind)
+    lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # first token -> phrase lengths, longest first
+
+
+_LAST: list = [None, None]  # the last lexicon indexed and its index (a batch reads with one lexicon)
 
 
 def _index(lex: Lexicon) -> _Index:
+    if _LAST[0] is lex:
+        return _LAST[1]
     found = lex._cache.get("index")
     if found is not None:
+        _LAST[:] = [lex, found]
         return found
     entries: list[tuple[str, Entry]] = []
     for name, proc in lex.procedures.items():
@@ -173,8 +189,25 @@ def _index(lex: Lexicon) -> _Index:
                 deletes.setdefault(variant, set()).add(w)
     modifier_of = {phrase_tokens(w): (fact, value) for fact, values in g.modifiers.items()
                    for value, ws in values.items() for w in ws}
-    found = lex._cache["index"] = _Index(phrases, words, deletes, modifier_of)
+    exact: dict[tuple[str, ...], Entry] = {}
+    for options in phrases.values():
+        for toks, entry in options:
+            exact.setdefault(toks, entry)
+    lengths = {first: tuple(sorted({len(t) for t, _ in options}, reverse=True)) for first, options in phrases.items()}
+    found = lex._cache["index"] = _Index(phrases, words, deletes, modifier_of, _by_family(g.patterns), exact,
+                                         lengths)
+    _LAST[:] = [lex, found]
     return found
+
+
+def _by_family(patterns) -> dict[str | None, list[tuple[str, re.Pattern, Any, int]]]:
+    """The attribute patterns that apply to each family (None: to a family no pattern names), in order."""
+    families = {f for p in patterns for f in p.families}
+    table = {}
+    for family in [*families, None]:
+        table[family] = [(p.fact, p._compiled, p.value, p.scale) for p in patterns
+                         if not p.families or family in p.families]
+    return table
 
 
 _PRIORITY = {"procedure": 0, "product": 0, "ingredient": 1, "site": 2, "specialty": 2, "modifier": 3,
@@ -207,10 +240,20 @@ def _spans(tokens: list[str], index: _Index, written: list[str] | None = None) -
     entry covers are returned apart."""
     spans: list[Span] = []
     unknown: list[str] = []
+    slash = "/" in tokens
+    whole = tuple(tokens)
+    size = len(whole)
+    lengths, exact = index.lengths.get, index.exact.get
     i = 0
-    while i < len(tokens):
+    while i < size:
         best: tuple[int, Entry] | None = None
-        for phrase, entry in index.phrases.get(tokens[i], ()):
+        if not slash:  # the common case: look the window up, longest first
+            for n in lengths(tokens[i], ()):
+                entry = exact(whole[i:i + n]) if i + n <= size else None
+                if entry is not None:
+                    best = (i + n, entry)
+                    break
+        for phrase, entry in index.phrases.get(tokens[i], ()) if slash else ():
             j, k = i, 0
             while k < len(phrase) and j < len(tokens):
                 if tokens[j] == "/" and k > 0:
@@ -237,7 +280,7 @@ def _spans(tokens: list[str], index: _Index, written: list[str] | None = None) -
 
 # ---- reading the spans ---------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class _Reading:
     heads: list[Span] = field(default_factory=list)
     dependents: list[Span] = field(default_factory=list)
@@ -256,7 +299,7 @@ class _Reading:
     unknown: list[str] = field(default_factory=list)
 
 
-def _read(spans: list[Span], lex: Lexicon) -> _Reading:
+def _read(spans: list[Span], lex: Lexicon, index: _Index) -> _Reading:
     r = _Reading()
     dependent = False
     pending_side: str | None = None
@@ -286,7 +329,7 @@ def _read(spans: list[Span], lex: Lexicon) -> _Reading:
             if e.kind == "product":
                 r.ingredients += [i for i in lex.drugs.products[e.key].ingredients if i not in r.ingredients]
             if e.kind == "procedure":  # a site inside the name: "shoulder arthroscopy", "carpal tunnel release"
-                for site in _inner_sites(span, lex):
+                for site in _inner_sites(span, index):
                     r.sites.append((site, pending_side))
                     r.site_segments.append(segment)
             if dependent and _names_the_operation(r, e, lex):
@@ -298,7 +341,7 @@ def _read(spans: list[Span], lex: Lexicon) -> _Reading:
             else:
                 r.heads.append(span)
         elif e.kind == "site":
-            if (mod := _index(lex).modifier_of.get(tuple(span.text.split()))) is not None:
+            if (mod := index.modifier_of.get(tuple(span.text.split()))) is not None:
                 r.modifiers.setdefault(*mod)  # "MRA of the head": the site is also the vascular territory
             r.sites.append((e.key, pending_side))
             r.site_segments.append(segment)
@@ -326,12 +369,12 @@ def _read(spans: list[Span], lex: Lexicon) -> _Reading:
     return r
 
 
-def _inner_sites(span: Span, lex: Lexicon) -> list[str]:
+def _inner_sites(span: Span, index: _Index) -> list[str]:
     """The sites whose words stand inside a procedure's name."""
     words = span.text.split()
     found = []
     for i in range(len(words)):
-        for phrase, entry in _index(lex).phrases.get(words[i], ()):
+        for phrase, entry in index.phrases.get(words[i], ()):
             if entry.kind == "site" and tuple(words[i:i + len(phrase)]) == phrase and entry.key not in found:
                 found.append(entry.key)
                 break
@@ -553,7 +596,7 @@ def parse_request(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
     written = _expanded(raw_tokens(text), lex)
     tokens = [_spell(fold(t), index) for t in written]
     spans, unknown = _spans(tokens, index, written)
-    r = _read(spans, lex)
+    r = _read(spans, lex, index)
     levels = find_levels(text)
     level_sites = _sites_from_levels(levels, lex)
     per_head = sites_by_head(r, level_sites, lex)
@@ -660,14 +703,16 @@ def _patterns(lowered: str, lex: Lexicon, family: str, known: dict[str, Any]) ->
     """Request facts from the attribute patterns; the first pattern that matches fills a fact."""
     out: dict[str, Any] = {}
     numbers = lex.grammar.numbers
-    for p in lex.grammar.patterns:
-        if p.fact in out or p.fact in known or (p.families and family not in p.families):
-            continue
-        m = p._compiled.search(lowered)
+    table = _index(lex).patterns
+    numeric = _DIGIT.search(lowered) is not None or any(w in numbers for w in _WORD.findall(lowered))
+    for fact, regex, value, scale in table.get(family, table[None]):
+        if fact in out or fact in known or (value is None and not numeric):
+            continue  # a pattern without a value reads a number: none in the text, nothing to read
+        m = regex.search(lowered)
         if not m:
             continue
-        if p.value is not None:
-            out[p.fact] = p.value
+        if value is not None:
+            out[fact] = value
             continue
         product = 1
         for raw in m.groupdict().values():
@@ -678,5 +723,5 @@ def _patterns(lowered: str, lex: Lexicon, family: str, known: dict[str, Any]) ->
                 break
             product *= number
         else:
-            out[p.fact] = product * p.scale
+            out[fact] = product * scale
     return out
