@@ -364,6 +364,11 @@ def _read(spans: list[Span], lex: Lexicon, index: _Index) -> _Reading:
             r.extended_release = True
         elif e.kind == "token" and e.key.endswith("%") and r.ingredients:
             r.percent_strength = True
+    if any(h.entry.kind in ("product", "ingredient") for h in r.heads):  # "Toradol injection": with a drug, a
+        for h in [h for h in r.heads if h.entry.kind == "procedure" and h.text in lex.drugs.forms]:  # form word
+            r.heads.remove(h)                                           # naming a procedure is the drug's route
+            r.forms.append(h.text)
+            r.routes.append(lex.drugs.forms[h.text])
     r.heads = [h for n, h in enumerate(r.heads) if all(g.entry != h.entry for g in r.heads[:n])]  # "follow-up
     r.heads = _specific_heads(r, lex)                                                             # office visit"
     return r
@@ -518,7 +523,7 @@ def _drug_code(r: _Reading, lex: Lexicon) -> tuple[str | None, str | None, str |
     ing = drugs.ingredients[name]
     cls_name = ing.extended_release_class if r.extended_release and ing.extended_release_class else ing.drug_class
     cls = drugs.classes[cls_name]
-    code = cls.codes.get(route or "oral") or cls.codes.get("any")
+    code = cls.codes.get(route or "oral") or (cls.codes.get("any") if route in (None, "oral") else None)
     if code is None:
         return None, (f"{r.heads[0].written}: {name} ({cls_name.replace('_', ' ')}, {route or 'route not stated'}) "
                       "has no rule in the catalog"), "no-rule", attributes
