@@ -1,14 +1,18 @@
 """Per-fact precision and recall of the fact extractor against hand annotations of real IMR letters.
 
-Usage: python benchmarks/extraction_accuracy.py [--json] [--details] [--annotations DIR] [--letters DIR]
+Usage: python benchmarks/extraction_accuracy.py [--half test|dev|all] [--json] [--details] [--annotations DIR]
+                                                [--letters DIR]
 
-The gold standard is tests/data/annotations/<CASE>.yaml: for each letter, the documented clinical facts the
-rule deciding each item reads, annotated by a person from the clinical case summary and the request only
-(value, or null when the summary does not document it, with a supporting quote). The letters are read
-from shared/corpus/letters (beside the checkout) at run time and go through the checker's own path
-(read_letter -> case_from_letter with the Extractor). Only annotated facts are scored:
+The gold standard is tests/data/annotations/<CASE>.yaml: for each letter, every clinical fact a rule can read
+that the clinical case summary and the request document (value and supporting quote), annotated by a person
+from the summary and the request only and checked by a second. The letters are split once, before tuning, in
+tests/data/annotations/split.yaml: dev (CM16) to tune on, test (CM17) to report; --half picks one (default
+test). The letters are read from shared/corpus/letters (beside the checkout) at run time and go through the
+checker's own path (read_letter -> case_from_letter with the Extractor). Scored, per letter: every annotated
+fact, and every fact of the split's `facts_considered` the extractor found that the annotation leaves out (a
+complete annotation documents those absent):
   TP = the extracted value equals the annotation (levels: same set; numbers: within 0.5);
-  FP = a value was extracted where the annotation is null or differs;
+  FP = a value was extracted where the annotation has none or a different one;
   FN = the annotation has a value the extractor missed or got wrong (a wrong value is both FP and FN).
 """
 
@@ -76,8 +80,17 @@ class Result:
                 sum(recalls) / len(recalls) if recalls else None)
 
 
-def annotation_files(folder: Path = ANNOTATIONS) -> list[Path]:
-    return sorted(folder.glob("*.yaml"))
+def annotation_files(folder: Path = ANNOTATIONS, half: str = "all") -> list[Path]:
+    """The annotation files of one half of the split (dev, test) or all of them."""
+    files = sorted(folder.glob("CM*.yaml"))
+    if half == "all":
+        return files
+    names = set(split(folder)["split"][half])
+    return [f for f in files if f.stem in names]
+
+
+def split(folder: Path = ANNOTATIONS) -> dict[str, Any]:
+    return load_yaml(folder / "split.yaml")
 
 
 def annotated_facts(data: dict) -> list[tuple[int | None, str, Any]]:
@@ -101,16 +114,26 @@ def same_value(vocabulary: FactVocabulary, name: str, expected: Any, found: Any)
     return expected == found
 
 
-def measure(catalog: Catalog, annotations: list[Path], letters: Path = LETTERS) -> Result:
-    """Extract every annotated letter as the checker does and score the annotated facts."""
+def measure(catalog: Catalog, annotations: list[Path], letters: Path = LETTERS,
+            considered: set[str] | None = None) -> Result:
+    """Extract every annotated letter as the checker does and score the annotated facts, and, for a complete
+    annotation, the facts of `considered` extracted that it leaves out."""
     extractor = Extractor(ROOT / "rules", catalog.vocabulary)
+    if considered is None:
+        considered = set(split()["facts_considered"])
     result = Result()
     for path in annotations:
         data = load_yaml(path)
         letter = read_letter(letters / f"{data['case']}.txt")
         case = case_from_letter(letter, extractor, catalog.treatments, catalog.vocabulary)
         result.letters += 1
-        for index, name, expected in annotated_facts(data):
+        scored = annotated_facts(data)
+        if data.get("complete"):
+            listed = {(index, name) for index, name, _ in scored}
+            found = [(None, n) for n in case.facts] + [(i, n) for i, item in enumerate(case.items, 1)
+                                                         for n in item.facts]
+            scored += [(i, n, None) for i, n in found if n in considered and (i, n) not in listed]
+        for index, name, expected in scored:
             facts = case.facts if index is None else case.items[index - 1].facts
             entry = facts.get(name)
             found = entry.value if entry is not None else None
@@ -137,7 +160,7 @@ def _fmt(x: float | None) -> str:
 
 def report(result: Result) -> str:
     documented = result.micro().support
-    lines = [(f"{result.letters} letters, {result.annotated} annotated facts "
+    lines = [(f"{result.letters} letters, {result.annotated} scored facts "
               f"({documented} documented, {result.annotated - documented} null)"), "",
              f"{'fact':42} {'support':>7} {'TP':>4} {'FP':>4} {'FN':>4} {'prec':>5} {'recall':>6}"]
     for name in sorted(result.per_fact):
@@ -167,13 +190,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--details", action="store_true", help="also list every mismatch")
+    parser.add_argument("--half", choices=("test", "dev", "all"), default="test",
+                        help="which annotations: the test half (CM17, reported), the dev half (CM16, tuned on), all")
     parser.add_argument("--annotations", type=Path, default=ANNOTATIONS)
     parser.add_argument("--letters", type=Path, default=LETTERS)
     args = parser.parse_args(argv)
     if not args.letters.is_dir():
         print(f"letters folder {args.letters} not found", file=sys.stderr)
         return 2
-    result = measure(load_catalog(ROOT / "rules"), annotation_files(args.annotations), args.letters)
+    result = measure(load_catalog(ROOT / "rules"), annotation_files(args.annotations, args.half), args.letters)
     if args.json:
         print(json.dumps(as_json(result), indent=2, default=str))
         return 0

@@ -20,14 +20,14 @@ ANNOTATIONS = ROOT / "tests" / "data" / "annotations"
 from .conftest import CORPUS  # noqa: E402
 
 LETTERS = CORPUS
-MAX_QUOTE_WORDS = 25
+MAX_QUOTE_WORDS = 40  # a normal exam is documented by its parts: sensation, reflexes, strength, SLR
 
-# Measured when the 39 annotations were written: micro precision 0.70, recall 0.36. With the family
-# extraction patterns, whole-sentence UR scope and more failed-care wordings: micro precision 0.83
-# (34 TP, 7 FP), recall 0.58 (34 of 59 documented values); macro 0.79 / 0.53. The floors sit a little below, so a regression
-# fails; raise them as the extraction patterns improve.
-MIN_MICRO_PRECISION = 0.75
-MIN_MICRO_RECALL = 0.52
+# Measured on the test half (the 60 CM17 letters) when the 97 complete annotations came in, before any tuning
+# against them: micro precision 0.68 (230 TP, 107 FP), recall 0.38 (230 of 605 documented values); dev half
+# (37 CM16 letters) 0.74 / 0.44. The floors sit a little below, so a regression fails; raise them as the
+# extraction improves.
+MIN_MICRO_PRECISION = 0.65
+MIN_MICRO_RECALL = 0.35
 
 needs_letters = pytest.mark.skipif(not LETTERS.is_dir(), reason="corpus letters (shared/ beside the checkout) not available")
 
@@ -43,15 +43,19 @@ def _bench():
 
 
 def _files() -> list[Path]:
-    return sorted(ANNOTATIONS.glob("*.yaml"))
+    return sorted(ANNOTATIONS.glob("CM*.yaml"))
 
 
 def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_enough_annotated_letters():
-    assert len(_files()) >= 30
+def test_every_corpus_letter_is_annotated_completely_and_split_once():
+    assert len(_files()) >= 97
+    split = load_yaml(ANNOTATIONS / "split.yaml")
+    dev, test = set(split["split"]["dev"]), set(split["split"]["test"])
+    assert not dev & test and dev | test == {p.stem for p in _files()}
+    assert all(load_yaml(p).get("complete") is True for p in _files())
 
 
 @pytest.mark.parametrize("path", _files(), ids=lambda p: p.stem)
@@ -68,7 +72,7 @@ def test_annotation_facts_and_values_are_valid(path, catalog):
             assert name in vocab, f"{where}: not in the fact vocabulary"
             assert vocab[name].source == "clinical", f"{where}: a {vocab[name].source} fact"
             assert vocab[name].scope == scope, f"{where}: a {vocab[name].scope}-scope fact annotated as {scope}"
-            assert set(entry) <= {"value", "quote"}, f"{where}: unknown keys {set(entry) - {'value', 'quote'}}"
+            assert set(entry) <= {"value", "quote", "note"}, f"{where}: unknown keys {set(entry) - {'value', 'quote', 'note'}}"
             if entry.get("value") is None:
                 continue
             coerce_value(vocab[name], entry["value"])  # raises on a value of the wrong type
@@ -109,9 +113,9 @@ def test_annotations_span_treatment_families(catalog):
 @needs_letters
 def test_extractor_precision_and_recall_floors(catalog):
     bench = _bench()
-    result = bench.measure(catalog, bench.annotation_files(ANNOTATIONS), LETTERS)
+    result = bench.measure(catalog, bench.annotation_files(ANNOTATIONS, "test"), LETTERS)
     micro = result.micro()
-    assert result.letters == len(_files())
+    assert result.letters == len(load_yaml(ANNOTATIONS / "split.yaml")["split"]["test"])
     assert micro.support >= 50
     assert micro.precision is not None and micro.precision >= MIN_MICRO_PRECISION, bench.report(result)
     assert micro.recall is not None and micro.recall >= MIN_MICRO_RECALL, bench.report(result)
@@ -149,3 +153,16 @@ def test_scoring_of_right_wrong_and_null_annotations(catalog, tmp_path):
     assert score("true") == (1, 1, 0, 0)
     assert score("false") == (1, 0, 1, 1)
     assert score("null") == (0, 0, 1, 0)
+
+
+@needs_letters
+def test_a_complete_annotation_counts_a_fact_it_leaves_out_as_documented_absent(catalog, tmp_path):
+    bench = _bench()
+    case_number = "CM16-0237163"
+    path = tmp_path / f"{case_number}.yaml"
+    path.write_text(f"case: {case_number}\nannotator: test\ncomplete: true\nitems:\n  - index: 1\n    request: x\n"
+                    "    facts: {}\n")
+    result = bench.measure(catalog, [path], LETTERS)
+    assert result.per_fact["continuing_medication"].fp == 1  # found, and the annotation says the letter lacks it
+    path.write_text(path.read_text().replace("complete: true\n", ""))
+    assert "continuing_medication" not in bench.measure(catalog, [path], LETTERS).per_fact  # not complete: unscored
