@@ -118,7 +118,7 @@ def measure(catalog: Catalog, annotations: list[Path], letters: Path = LETTERS,
             considered: set[str] | None = None) -> Result:
     """Extract every annotated letter as the checker does and score the annotated facts, and, for a complete
     annotation, the facts of `considered` extracted that it leaves out."""
-    extractor = Extractor(ROOT / "rules", catalog.vocabulary)
+    extractor = Extractor(ROOT / "rules", catalog.vocabulary, treatments=catalog.treatments)
     if considered is None:
         considered = set(split()["facts_considered"])
     result = Result()

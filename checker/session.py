@@ -70,7 +70,8 @@ class Session:
         if self._extractor is None:
             from checker.reading.extraction import Extractor
             catalog = self.catalog()
-            self._extractor = Extractor(self.rules_dir, catalog.vocabulary, set(catalog.treatments.treatments))
+            self._extractor = Extractor(self.rules_dir, catalog.vocabulary, set(catalog.treatments.treatments),
+                                        catalog.treatments)
         return self._extractor
 
     def read(self, path: str | Path) -> "Case":

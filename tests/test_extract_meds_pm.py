@@ -105,7 +105,8 @@ def test_utilization_review_language_documents_nothing(extractor, text):
 def test_continuing_medication_reads_only_the_item_drug_class(extractor):
     summary = "Current medications include Norco. Norco has helped."
     assert facts(extractor, summary, "Norco 10/325 mg #90", "OPIOID-SHORT-ACTING")["continuing_medication"] is True
-    assert "continuing_medication" not in facts(extractor, summary, "Cyclobenzaprine 7.5 mg #60", "MUSCLE-RELAXANT")
+    # a drug the current medication list does not name is a new start (documented: the list is closed)
+    assert facts(extractor, summary, "Cyclobenzaprine 7.5 mg #60", "MUSCLE-RELAXANT")["continuing_medication"] is False
     relaxant = "She has been taking Flexeril at bedtime."
     assert facts(extractor, relaxant, "Cyclobenzaprine 7.5 mg", "MUSCLE-RELAXANT")["continuing_medication"] is True
     assert "continuing_medication" not in facts(extractor, relaxant, "MRI of the lumbar spine", "MRI-LUMBAR")

@@ -33,7 +33,8 @@ def lint(rules_dir: Path, cases: Iterable[str] = ()) -> LintReport:
         report.problems.extend(exc.errors)
     if report.catalog is not None:
         try:
-            Extractor(rules_dir, report.catalog.vocabulary, set(report.catalog.treatments.treatments))
+            Extractor(rules_dir, report.catalog.vocabulary, set(report.catalog.treatments.treatments),
+                      report.catalog.treatments)
         except InputError as exc:
             report.problems.append(exc)
         except InputErrors as exc:

@@ -32,6 +32,7 @@ class Evidence(BaseModel):
 
     quote: str = Field(min_length=3)
     source: str = Field(min_length=3, description="where the quote is from, e.g. 'clinical case summary'")
+    note: str | None = None  # how the value follows from the quote when it is not stated there (a closed list)
 
 
 class FactEntry(BaseModel):
@@ -248,5 +249,6 @@ def case_from_note(case_id: str, note: str, request: str, treatment: str, extrac
 
 def _fact_entries(found: dict, vocabulary: FactVocabulary, scope: str, source: str | None = None) -> dict[str, Any]:
     """Extracted clinical facts of one scope as case-file entries with their evidence."""
-    return {name: {"value": x.value, "evidence": {"quote": x.quote, "source": source or x.source}}
+    return {name: {"value": x.value, "evidence": {"quote": x.quote, "source": source or x.source,
+                                                  **({"note": x.note} if x.note else {})}}
             for name, x in found.items() if vocabulary[name].source == "clinical" and vocabulary[name].scope == scope}

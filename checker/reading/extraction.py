@@ -33,11 +33,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from checker.errors import InputError
-from checker.reading.requests import find_levels
+from checker.errors import InputError, did_you_mean
+from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, list_value
+from checker.reading.requests import find_levels, normalize_request
 from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_overlap
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.regexes import checked, first_chars
+from checker.ruleset.treatments import TreatmentVocabulary
 from checker.yamlio import load_yaml, validate
 
 Category = Literal["negated", "uncertain", "historical", "hypothetical", "administrative"]
@@ -203,7 +205,8 @@ class Pattern(BaseModel):
 class FactRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    patterns: list[Pattern] = Field(min_length=1)
+    patterns: list[Pattern] = []
+    from_list: FromList | None = None  # read from a closed list when the patterns find nothing (lists.py)
     negated: Any = None  # the value a negated mention documents; None: negated mentions are ignored
     historical: Policy = "accept"
     hypothetical: Policy = "ignore"
@@ -218,6 +221,7 @@ class ExtractionFile(BaseModel):
 
     context: ContextRules | None = None
     definitions: dict[str, str | list[str]] = {}  # shared regexes and code lists, reused through YAML anchors
+    lists: dict[str, ListSpec] = {}               # closed lists a summary may give (lists.py)
     facts: dict[str, FactRule] = {}
 
     @field_validator("facts")
@@ -231,8 +235,12 @@ class ExtractionFile(BaseModel):
             spec = vocab[name]
             if spec.source != "clinical":
                 raise ValueError(f"{name!r} is a {spec.source} fact; only clinical facts are extracted")
+            if not rule.patterns and rule.from_list is None:
+                raise ValueError(f"{name}: give `patterns`, `from_list` or both")
             values = [p.value for p in rule.patterns if p.value is not None]
             values += [rule.negated] if rule.negated is not None else []
+            if rule.from_list is not None:
+                values += [v for v in (rule.from_list.present_value, rule.from_list.absent_value) if v is not None]
             for value in values:
                 try:
                     coerce_value(spec, value)
@@ -259,6 +267,7 @@ class Extracted:
     source: str
     start: int
     end: int
+    note: str | None = None  # how the value was read when it is not what the quote says (a closed list)
 
 
 @dataclass
@@ -296,10 +305,14 @@ class _Mention:
 class Extractor:
     """Loads rules/extraction/*.yaml once (regexes compiled at load) and extracts documented facts."""
 
-    def __init__(self, rules_dir: Path, vocabulary: FactVocabulary, treatment_codes: set[str] | None = None):
+    def __init__(self, rules_dir: Path, vocabulary: FactVocabulary, treatment_codes: set[str] | None = None,
+                 treatments: TreatmentVocabulary | None = None):
         """`rules_dir` is the rules root (holding extraction/); `when_treatment` codes are checked against
-        `treatment_codes` when given (the catalog's)."""
+        `treatment_codes` when given (the catalog's). `treatments` (the catalog's) reads list elements and
+        requests; without it the rules folder's are loaded when a list is first read."""
         rules_dir = Path(rules_dir)
+        self.rules_dir = rules_dir
+        self._treatments = treatments
         folder = rules_dir / "extraction"
         files = RulesFolder(rules_dir).extraction_files()
         if not files:
@@ -308,9 +321,14 @@ class Extractor:
         self.vocabulary = vocabulary
         self.rules: dict[str, FactRule] = {}
         context: ContextRules | None = None
+        self.lists: dict[str, ListSpec] = {}
         for path in files:
             parsed = validate(ExtractionFile, load_yaml(path), path,
                               {"vocabulary": vocabulary, "treatment_codes": codes})
+            for name, spec in parsed.lists.items():
+                if name in self.lists:
+                    raise InputError(path, f"list {name!r} is defined in another extraction file", field=f"lists.{name}")
+                self.lists[name] = spec
             if parsed.context is not None:
                 if context is not None:
                     raise InputError(path, "context triggers are defined in more than one file", field="context")
@@ -322,8 +340,15 @@ class Extractor:
                 self.rules[name] = rule
         if context is None:
             raise InputError(folder, "no file defines `context:` (the trigger phrases)")
+        for name, rule in self.rules.items():
+            if rule.from_list is not None and rule.from_list.list not in self.lists:
+                raise InputError(folder, f"{name}: unknown list {rule.from_list.list!r}"
+                                 f"{did_you_mean(rule.from_list.list, self.lists)}", field=f"facts.{name}.from_list")
+        if treatments is not None:
+            self._check_list_matches(folder, treatments)
+        self._list_cues = {name: _compile("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
         self._compile_context(context)
-        self._summary: tuple[str, _Text, list, dict[int, list[_Mention]]] | None = None
+        self._summary: tuple[str, _Text, list, dict[int, list[_Mention]], list[FoundList]] | None = None
         self._patterns = [_CompiledPattern(name, rule, p, _compile(piece),
                                            p.in_sentence and _compile(p.in_sentence),
                                            p.when_request and _compile(p.when_request),
@@ -381,8 +406,10 @@ class Extractor:
         summary = summary or ""
         if self._summary is None or self._summary[0] != summary:
             prepared = self._prepare(summary, "summary")
-            self._summary = (summary, prepared, self._context_hits(prepared), {})
-        _, summary_text, summary_hits, scanned = self._summary
+            self._summary = (summary, prepared, self._context_hits(prepared), {}, [])
+            if self.lists:
+                self._summary[4].extend(self._find_lists(prepared))
+        _, summary_text, summary_hits, scanned, lists = self._summary
         request_text = self._prepare(request or "", "request")
         texts = {"summary": (summary_text, summary_hits), "request": (request_text, self._context_hits(request_text))}
         request_levels = find_levels(request or "")
@@ -411,6 +438,60 @@ class Extractor:
             if result is not None:
                 value, mention = result
                 out[name] = _extracted(name, coerce_value(self.vocabulary[name], value), mention)
+        if lists:
+            out.update(self._from_lists(lists, summary_text, request, treatment, scope, out))
+        return out
+
+    def _check_list_matches(self, folder: Path, treatments: TreatmentVocabulary) -> None:
+        """Every name a `from_list` match gives is known to the request lexicon or the treatment codes."""
+        lex = treatments.lexicon
+        families = {t.family for t in treatments.treatments.values()}
+        for name, rule in self.rules.items():
+            if rule.from_list is None:
+                continue
+            m = rule.from_list.present_if
+            for field_name, given, known in (("procedures", m.procedures, lex.procedures),
+                                             ("drug_classes", m.drug_classes, lex.drugs.classes),
+                                             ("codes", m.codes, treatments.treatments), ("families", m.families, families)):
+                for value in given:
+                    if value not in known:
+                        raise InputError(folder, f"{name}: unknown {field_name[:-1].replace('_', ' ')} {value!r}"
+                                         f"{did_you_mean(value, known)}", field=f"facts.{name}.from_list.present_if")
+
+    def treatments(self) -> TreatmentVocabulary:
+        if self._treatments is None:
+            from checker.ruleset.treatments import load_treatments
+            self._treatments = load_treatments(self.rules_dir)
+        return self._treatments
+
+    def _find_lists(self, text: _Text) -> list[FoundList]:
+        sentences = [text.sentence(start) for start in text.sentence_starts]
+        return find_lists(sentences, text.norm, text.lower, self.lists, self._list_cues, self.treatments())
+
+    def _from_lists(self, lists: list[FoundList], text: _Text, request: str, treatment: str | None,
+                    scope: str | None, found: dict[str, Extracted]) -> dict[str, Extracted]:
+        """The facts the patterns left undocumented that a list documents (present, or absent from a closed
+        list), quoting the list's sentence."""
+        out = {}
+        requested = normalize_request(request, self.treatments()) if request else None
+        for name, rule in self.rules.items():
+            spec = self.vocabulary[name]
+            if rule.from_list is None or name in found or (scope is not None and spec.scope != scope):
+                continue
+            if not _applies(rule.when_treatment, treatment, spec.scope):
+                continue
+            families = rule.from_list.for_families
+            if spec.scope == "item" and families and (treatment is None or treatment not in self.treatments().treatments
+                                                      or self.treatments().treatments[treatment].family not in families):
+                continue
+            result = list_value(rule.from_list, lists, self.treatments(), requested if spec.scope == "item" else None)
+            if result is None:
+                continue
+            value, source, note = result
+            start, end = _quote_span(text, source.start)
+            out[name] = Extracted(name=name, value=coerce_value(spec, value), quote=text.norm[start:end],
+                                  source=SOURCES[text.source], start=text.original(start),
+                                  end=text.original(end - 1) + 1 if end > start else text.original(start), note=note)
         return out
 
     def _scan(self, cp: _CompiledPattern, text: _Text, hits: list[tuple[int, int, Any]],

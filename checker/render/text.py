@@ -75,6 +75,8 @@ def _fact_lines(f: FactUse, indent: int) -> list[str]:
     lines = [clip(f"{pad}{f.name} = {fact_value(f.value)}{origin}", WIDTH)]
     if f.evidence:
         quote = f'"{f.evidence["quote"]}" [{f.evidence["source"]}]'
+        if f.evidence.get("note"):
+            quote += f' ({f.evidence["note"]})'
         lines += wrap(quote, indent + 4)
     for sub in f.inputs:
         lines += _fact_lines(sub, indent + 4)

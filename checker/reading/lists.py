@@ -1,0 +1,173 @@
+"""Closed lists in a clinical summary: the treatment to date, the current medications, the diagnoses.
+
+A reviewer reads "Treatment to date has included medications and chiropractic care" as the whole of the
+treatment so far: physical therapy is documented absent (a first course), not merely unmentioned. A list is
+found by its cue (rules/extraction/lists.yaml, `lists:`), runs to the end of its sentence, and is split into
+elements, each read by the request grammar (so "PT", "chiropractic care", "Norco 10/325" get their codes,
+families, procedures, ingredients and classes from the same lexicon as requests). A list that trails off
+("including but not limited to", "among others", "etc.") is open: it documents what it names, never an absence.
+An element that is negated ("no physical therapy") documents that treatment absent.
+
+A fact reads a list through its `from_list` entry (FactRule.from_list): `present_if` says which elements count
+(procedures, families, codes, drug classes, or the requested treatment itself), `present_value` is the value
+when one does, `absent_value` when a closed list has none. Patterns win: a list only fills a fact the patterns
+left undocumented.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from checker.reading.requests import NormalizedRequest, normalize_request
+from checker.ruleset.regexes import checked
+from checker.ruleset.treatments import TreatmentVocabulary
+
+ListKind = Literal["treatments", "medications", "diagnoses"]
+_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bas well as\b|\bplus\b)\s*", re.IGNORECASE)
+_WORDS = re.compile(r"[a-z]+")
+_NEGATED = re.compile(r"^(?:no|not|without|never|denies|denied)\b", re.IGNORECASE)
+_NOT_GIVEN = re.compile(r"^(?:was |were |is |are )?(?:not|none|unknown|unavailable|n/a)\b", re.IGNORECASE)
+_OPEN = re.compile(r"\b(?:not limited to|among others|etc\b|and others|and other|such as|for example|e\.g\b|"
+                   r"unspecified|various)", re.IGNORECASE)
+
+
+class ListSpec(BaseModel):
+    """One kind of list: the phrases that open it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ListKind
+    cues: list[str] = Field(min_length=1)  # regexes; the list is the rest of the sentence after the cue
+    open_words: list[str] = []  # an element of only general words ("therapy", "medications") leaves it open
+
+    @field_validator("cues")
+    @classmethod
+    def _regexes(cls, values: list[str]) -> list[str]:
+        for v in values:
+            checked(v)
+        return values
+
+
+class Match(BaseModel):
+    """Which elements of a list count for a fact."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    procedures: list[str] = []    # request-lexicon procedure names (home_exercise_program, physical_therapy)
+    families: list[str] = []      # treatment families (physical_medicine)
+    codes: list[str] = []         # treatment codes
+    drug_classes: list[str] = []  # drug-lexicon classes (nsaid, opioid_short_acting)
+    requested: bool = False       # the requested treatment itself (same code, or a drug sharing an ingredient)
+
+
+class FromList(BaseModel):
+    """How a fact is read from a list when its patterns found nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    list: str
+    for_families: list[str] = []  # item facts: only when the requested treatment is of these families
+    present_if: Match
+    present_value: Any = None  # None: a listed element documents nothing (e.g. a count the list does not give)
+    absent_value: Any = None   # None: a closed list without the element documents nothing
+
+
+@dataclass
+class Element:
+    text: str
+    negated: bool
+    parsed: NormalizedRequest
+
+
+@dataclass
+class FoundList:
+    name: str
+    kind: ListKind
+    start: int                 # the sentence, in the summary's normalized text
+    end: int
+    closed: bool
+    elements: list[Element] = field(default_factory=list)
+
+
+def find_lists(sentences: list[tuple[int, int]], norm: str, lower: str, specs: dict[str, ListSpec],
+               compiled: dict[str, re.Pattern], treatments: TreatmentVocabulary) -> list[FoundList]:
+    """Every list sentence of the summary (cues matched in the lower-cased text), its elements read by the
+    request grammar."""
+    out = []
+    for start, end in sentences:
+        for name, spec in specs.items():
+            m = compiled[name].search(lower, start, end)
+            if m is None:
+                continue
+            body = norm[m.end():end].strip(" :.")
+            if _NOT_GIVEN.match(body):  # "current medication regimen was not provided": no list at all
+                continue
+            found = FoundList(name, spec.kind, start, end, closed=not _OPEN.search(body))
+            general = {w.lower() for w in spec.open_words}
+            for raw in _SPLIT.split(body):
+                text = raw.strip(" .:()")
+                if len(text) < 2:
+                    continue
+                negated = bool(_NEGATED.match(text))
+                parsed = normalize_request(text, treatments)
+                if not parsed.parse.get("heads") and general & set(_WORDS.findall(text.lower())):
+                    found.closed = False  # "therapy", "injections": which ones is not said
+                found.elements.append(Element(text, negated, parsed))
+            if found.elements:
+                out.append(found)
+    return out
+
+
+def element_matches(element: Element, match: Match, treatments: TreatmentVocabulary,
+                    requested: NormalizedRequest | None) -> bool:
+    parsed = element.parsed
+    codes = [p["code"] for p in parsed.parse.get("parts") or []] or ([parsed.code] if parsed.code else [])
+    heads = [h["name"] for h in parsed.parse.get("heads", [])] + list(parsed.parse.get("dependents", []))
+    ingredients = parsed.parse.get("ingredients", [])
+    drugs = treatments.lexicon.drugs
+    classes = {drugs.ingredients[i].drug_class for i in ingredients if i in drugs.ingredients}
+    if any(p in heads for p in match.procedures) or any(c in codes for c in match.codes):
+        return True
+    if match.families and any(treatments.treatments[c].family in match.families for c in codes
+                              if c in treatments.treatments):
+        return True
+    if classes & set(match.drug_classes):
+        return True
+    if match.requested and requested is not None:  # the same drug, or the same procedure (its code or its head)
+        wanted = set(requested.parse.get("ingredients", []))
+        req_codes = [p["code"] for p in requested.parse.get("parts") or []] or [requested.code]
+        if wanted:  # the same ingredient in the same kind of product (oral cyclobenzaprine is not the cream)
+            return bool(wanted & set(ingredients)) and (not codes or not requested.code or requested.code in codes)
+        req_heads = [h["name"] for h in requested.parse.get("heads", []) if h["kind"] == "procedure"]
+        return any(c in codes for c in req_codes if c) or any(h in heads for h in req_heads)
+    return False
+
+
+def list_value(rule: FromList, lists: list[FoundList], treatments: TreatmentVocabulary,
+               requested: NormalizedRequest | None) -> tuple[Any, FoundList, str] | None:
+    """(value, the list it rests on, a note) for one fact, or None when the lists document nothing."""
+    mine = [f for f in lists if f.name == rule.list]
+    if not mine:
+        return None
+    for found in mine:
+        for element in found.elements:
+            if element_matches(element, rule.present_if, treatments, requested):
+                if element.negated:
+                    if rule.absent_value is not None:
+                        return rule.absent_value, found, f"the {_label(found)} says {element.text!r}"
+                elif rule.present_value is not None:
+                    return rule.present_value, found, f"the {_label(found)} names {element.text!r}"
+                else:
+                    return None  # named, but the list gives no value for it (a count, a date)
+    closed = [f for f in mine if f.closed]
+    if closed and rule.absent_value is not None:
+        return rule.absent_value, closed[0], f"not in the {_label(closed[0])}, which is closed"
+    return None
+
+
+def _label(found: FoundList) -> str:
+    return found.name.replace("_", " ") + " list"

@@ -1,0 +1,95 @@
+"""Closed lists (checker/reading/lists.py): a treatment-to-date or medication list documents what it names and,
+when closed, what it leaves out; an open, negated or missing list says no more than it says."""
+from __future__ import annotations
+
+import pytest
+
+from checker.reading.extraction import Extractor
+
+from .conftest import RULES
+
+
+@pytest.fixture(scope="module")
+def extractor(catalog):
+    return Extractor(RULES, catalog.vocabulary, set(catalog.treatments.treatments), catalog.treatments)
+
+
+def found(extractor, summary, request="", treatment=None):
+    return extractor.extract(summary, request, treatment)
+
+
+def value(extractor, fact, summary, request="", treatment=None):
+    entry = found(extractor, summary, request, treatment).get(fact)
+    return None if entry is None else entry.value
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("Treatment to date has included medications and chiropractic care.", 0),      # closed: no PT named: first course
+    ("Treatment to date has included medications and physical therapy.", None),    # PT named, visits not given
+    ("Past treatments included therapy and medications.", None),                   # "therapy": which is not said
+    ("Treatment to date has included medications, injections, etc.", None),        # trails off: open
+    ("Treatment to date has included medications but no physical therapy.", None), # negated: "but" ends it here
+    ("The patient reports neck pain.", None),                                      # no list: not documented
+])
+def test_a_first_course_of_therapy_is_read_from_a_closed_treatment_list(extractor, summary, expected):
+    assert value(extractor, "prior_sessions_completed", summary, "Physical therapy 2x6 for the neck",
+                 "PHYSICAL-THERAPY") == expected
+
+
+def test_a_negated_element_documents_the_absence(extractor):
+    summary = "Treatment to date has included a home exercise program, medications and no physical therapy."
+    assert value(extractor, "prior_sessions_completed", summary, "Physical therapy x6", "PHYSICAL-THERAPY") == 0
+    assert value(extractor, "home_exercise_program", summary) is True
+
+
+def test_only_items_of_the_families_the_fact_is_for_read_the_list(extractor):
+    summary = "Treatment to date has included medications."
+    assert value(extractor, "prior_sessions_completed", summary, "MRI of the lumbar spine", "MRI-LUMBAR") is None
+    assert value(extractor, "continuing_medication", summary, "Physical therapy x6", "PHYSICAL-THERAPY") is None
+
+
+@pytest.mark.parametrize("summary, asked, code, expected", [
+    ("Current medications include Norco and Motrin.", "Hydrocodone/APAP 10/325 #90", "OPIOID-SHORT-ACTING", True),
+    ("Current medications include Norco and Motrin.", "Tizanidine 4 mg #60", "MUSCLE-RELAXANT", False),  # new start
+    ("Medications included Norco, Ketoprofen and cyclobenzaprine.", "Ketoprofen 20%/cyclobenzaprine 2% cream",
+     "TOPICAL-COMPOUND", False),                                 # the oral drugs are not the cream
+    ("The current medication regimen was not provided.", "Tizanidine 4 mg #60", "MUSCLE-RELAXANT", None),
+    ("Current medications include pain medications.", "Tizanidine 4 mg #60", "MUSCLE-RELAXANT", None),  # open
+])
+def test_continuation_or_new_start_from_the_current_medication_list(extractor, summary, asked, code, expected):
+    assert value(extractor, "continuing_medication", summary, asked, code) is expected
+
+
+def test_drug_classes_of_the_medication_list(extractor):
+    summary = "Current medications include Percocet, naproxen and omeprazole."
+    assert value(extractor, "current_opioid_prescription", summary) is True
+    assert value(extractor, "concurrent_nsaid", summary) is True
+    assert value(extractor, "concurrent_nsaid", "Current medications include gabapentin.") is False
+
+
+def test_list_evidence_quotes_the_list_and_says_how_it_was_read(extractor):
+    entry = found(extractor, "Treatment to date has included medications and acupuncture.",
+                  "Physical therapy x6", "PHYSICAL-THERAPY")["prior_sessions_completed"]
+    assert entry.quote == "Treatment to date has included medications and acupuncture."
+    assert "not in the treatment to date list" in entry.note
+
+
+def test_patterns_win_over_lists(extractor):
+    summary = "Treatment to date has included medications. He completed 12 sessions of physical therapy."
+    assert value(extractor, "prior_sessions_completed", summary, "Physical therapy x6", "PHYSICAL-THERAPY") == 12
+
+
+def test_unknown_list_names_in_rules_are_rejected_at_load(tmp_path, catalog):
+    from checker.errors import InputError
+
+    from .conftest import rules_copy
+    rules = rules_copy(tmp_path)
+    path = rules / "extraction" / "core.yaml"
+    path.write_text(path.read_text().replace("list: treatment_to_date, present_if: {procedures: [home_exercise",
+                                             "list: treatment_to_dat, present_if: {procedures: [home_exercise"))
+    with pytest.raises(InputError, match="unknown list 'treatment_to_dat'.*did you mean 'treatment_to_date'"):
+        Extractor(rules, catalog.vocabulary)
+    path.write_text(path.read_text().replace("treatment_to_dat,", "treatment_to_date,")
+                    .replace("procedures: [home_exercise_program]", "procedures: [home_exercise_programme]"))
+    with pytest.raises(InputError, match="unknown procedure 'home_exercise_programme'"):
+        Extractor(rules, catalog.vocabulary, None, catalog.treatments)
