@@ -127,6 +127,7 @@ def measure(catalog: Catalog, annotations: list[Path], letters: Path = LETTERS,
         letter = read_letter(letters / f"{data['case']}.txt")
         case = case_from_letter(letter, extractor, catalog.treatments, catalog.vocabulary)
         result.letters += 1
+        _add_sums(case, catalog)
         scored = annotated_facts(data)
         if data.get("complete"):
             listed = {(index, name) for index, name, _ in scored}
@@ -152,6 +153,20 @@ def measure(catalog: Catalog, annotations: list[Path], letters: Path = LETTERS,
                                       "extracted": found, "quote": entry.evidence.quote if entry and entry.evidence
                                       else None})
     return result
+
+
+def _add_sums(case, catalog: Catalog) -> None:
+    """The item facts the checker computes as sums of others (course_visits_total = prior visits + requested),
+    from the item's facts and its request's attributes, as Checker._run does."""
+    from checker.reading.cases import FactEntry
+    from checker.reading.requests import normalize_request
+    sums = {n: s.sum_of for n, s in catalog.vocabulary.facts.items() if s.sum_of and s.scope == "item"}
+    for item in case.items:
+        known = {**{k: v.value for k, v in item.facts.items()},
+                 **normalize_request(item.request, catalog.treatments).attributes}
+        for name, parts in sums.items():
+            if name not in item.facts and all(known.get(p) is not None for p in parts):
+                item.facts[name] = FactEntry(value=sum(known[p] for p in parts))
 
 
 def _fmt(x: float | None) -> str:
