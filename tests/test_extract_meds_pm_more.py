@@ -42,3 +42,33 @@ def value(extractor, fact, summary, request="", treatment=None):
 ])
 def test_diagnosis_lists_opened_by_what_the_worker_is_treated_for(extractor, summary, expected):
     assert value(extractor, "physical_medicine_diagnosis", summary) == expected
+
+
+# ---- active_rehabilitation_program: therapy attended, started or completed, and what it did ----------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("The patient has had 6 physical therapy visits.", True),
+    ("She completed 4 physical therapy treatments through the last authorization.", True),
+    ("The injured worker has started physical therapy.", True),
+    ("He underwent a course of occupational therapy for the hand.", True),
+    ("He began aquatic therapy last week.", True),
+    ("She reported overall improvement with physical therapy.", True),
+    ("He has made gains during the sessions of physical therapy.", True),
+    ("The physician indicated physical therapy has helped.", True),
+    ("The patient started passive range of motion exercises.", True),
+    ("He performs stretching exercises at home.", True),
+    ("She is walking in the home around 200 feet as exercise.", True),
+    # a referral, request, plan or authorization is not attendance
+    ("He had a physical therapy referral in October.", None),
+    ("She had physical therapy authorized by the carrier.", None),
+    ("The patient was referred for physical therapy.", None),
+    ("The treatment plan included physical therapy 2x6.", None),
+    ("He would benefit from physical therapy.", None),
+    ("The patient will start physical therapy next week.", None),
+    # negated and UR language
+    ("She has not started physical therapy.", None),
+    ("Utilization review noted no improvement with physical therapy was documented.", None),
+    ("The claims administrator denied the request for physical therapy as the patient had completed therapy.", None),
+])
+def test_active_rehabilitation_from_therapy_attended(extractor, summary, expected):
+    assert value(extractor, "active_rehabilitation_program", summary) == expected
