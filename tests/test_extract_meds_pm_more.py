@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from checker.reading.extraction import Extractor
+from checker.reading.requests import normalize_request
 
 from .conftest import RULES
 
@@ -19,6 +20,11 @@ def extractor(catalog):
 def value(extractor, fact, summary, request="", treatment=None):
     entry = extractor.extract(summary, request, treatment).get(fact)
     return None if entry is None else entry.value
+
+
+def code(extractor, request):
+    """The treatment code the checker gives the request."""
+    return normalize_request(request, extractor.treatments()).code
 
 
 # ---- physical_medicine_diagnosis: what the worker is treated for is the diagnosis list --------------------
@@ -72,3 +78,87 @@ def test_diagnosis_lists_opened_by_what_the_worker_is_treated_for(extractor, sum
 ])
 def test_active_rehabilitation_from_therapy_attended(extractor, summary, expected):
     assert value(extractor, "active_rehabilitation_program", summary) == expected
+
+
+# ---- the current-medication list: what opens it, and a history of medications is not it ------------------
+
+@pytest.mark.parametrize("summary, fact, expected", [
+    ("Current medication was Ibuprofen.", "concurrent_nsaid", True),
+    ("Current medication was Ibuprofen.", "current_opioid_prescription", False),
+    ("Current mediations included Naproxen and Omeprazole.", "current_opioid_prescription", False),
+    ("Medication regimen listed Methotrexate, Ibuprofen and Cyclobenzaprine.", "current_opioid_prescription", False),
+    ("Relevant medications included Norco and baclofen.", "current_opioid_prescription", True),
+    ("Relevant medications included Norco and baclofen.", "concurrent_nsaid", False),
+    # a history of medications is not the current ones (it documents neither use nor absence)
+    ("Medications have included: Norco 10-325mg and Flexeril 5mg.", "current_opioid_prescription", None),
+    ("Medications have included: Norco 10-325mg, Ketoprofen 50mg, and Flexeril 5mg.", "concurrent_nsaid", None),
+    ("Treatment to date has included oral medications including Ketoprofen 50mg and Tylenol.", "concurrent_nsaid", None),
+    # not a list at all
+    ("The current medication regimen was not provided.", "current_opioid_prescription", None),
+    ("No medications were listed.", "concurrent_nsaid", None),
+])
+def test_current_medication_list_cues(extractor, summary, fact, expected):
+    assert value(extractor, fact, summary) == expected
+
+
+# ---- continuing_medication and medication_use_weeks: the requested drug itself -----------------------------
+
+@pytest.mark.parametrize("summary, asked, expected", [
+    # the list names the drug (same ingredient, another brand) or leaves it out (a closed list)
+    ("Current medications include Flexeril 5 mg.", "Cyclobenzaprine 7.5mg #60", True),
+    ("The patient's medications were noted to include omeprazole, ibuprofen and cyclobenzaprine.", "Etodolac 400mg", False),
+    ("Relevant medications included Norco and cyclobenzaprine.", "Orphenadrine ER 100mg #60", False),
+    # continued, switched to, or stopped: the patient has taken it
+    ("The patient was to continue with Salonpas.", "Salonpas pad #60", True),
+    ("The patient was to stop AneCream and use ice.", "Anecream cream 4% #30", True),
+    ("Omeprazole was changed to Pantoprazole due to epigastric pain.", "Pantoprazole 40mg #60", True),
+    ("She has been taking Protonix for reflux.", "Pantoprazole 40mg #60", True),
+    ("He has been on Ambien for sleep.", "Zolpidem 10mg #30", True),
+    ("She discontinued the Lidoderm patches because of a rash.", "Lidoderm patch #30", True),
+    # not yet taken: could not be filled, or given until the requested drug is approved
+    ("Valium was not able to be filled per insurance.", "Diazepam 5mg #10", False),
+    ('"Valium and Zofran not able to fill per insurance."', "Diazepam 5mg #10", False),
+    ("Ibuprofen was given until approval is obtained for Voltaren topical gel and Lidoderm patches.",
+     "Lidoderm patch #30", False),
+    ("Ibuprofen was given until approval is obtained for Voltaren topical gel.", "Voltaren gel 1% #100g", False),
+    # another drug of the class, or a drug of another class, says nothing of the requested one
+    ("She has been taking Protonix for reflux.", "Lidoderm patch #30", None),
+    ("Utilization review noted he has been taking Ambien.", "Zolpidem 10mg #30", None),
+])
+def test_continuing_medication(extractor, summary, asked, expected):
+    assert value(extractor, "continuing_medication", summary, asked, code(extractor, asked)) == expected
+
+
+@pytest.mark.parametrize("summary, asked, expected", [
+    ("The patient's medications were noted to include omeprazole, ibuprofen and cyclobenzaprine.", "Etodolac 400mg", 0),
+    ("Current medications include Flexeril 5 mg.", "Cyclobenzaprine 7.5mg #60", None),   # named, since when not said
+    ("Ibuprofen was given until approval is obtained for Voltaren topical gel and Lidoderm patches.",
+     "Lidoderm patch #30", 0),
+    ('"Valium and Zofran not able to fill per insurance."', "Diazepam 5mg #10", 0),
+    ("She has been on Lyrica for the past 3 months.", "Pregabalin 75mg #60", None),     # continuing, but no pattern for the anticonvulsant weeks
+])
+def test_medication_use_weeks_not_yet_started(extractor, summary, asked, expected):
+    assert value(extractor, "medication_use_weeks", summary, asked, code(extractor, asked)) == expected
+
+
+# ---- concurrent_nsaid and current_opioid_prescription ------------------------------------------------------
+
+@pytest.mark.parametrize("summary, fact, expected", [
+    ("The patient was prescribed Cyclobenzaprine and Naproxen.", "concurrent_nsaid", True),
+    ("The treatment plan included chiropractic, Naproxen 500 mg #60 twice a day and Flexeril.", "concurrent_nsaid", True),
+    ("The plan of care included Ibuprofen suspension 600mg three times daily.", "concurrent_nsaid", True),
+    ("Naproxen 550 mg was certified by the claims administrator.", "concurrent_nsaid", True),
+    ("She discontinued naproxen because of stomach upset.", "concurrent_nsaid", False),
+    ("Past treatment included naproxen.", "concurrent_nsaid", None),
+    ("Utilization review denied naproxen 500 mg #60.", "concurrent_nsaid", None),
+    ("The request for celecoxib 200mg was denied.", "concurrent_nsaid", None),
+    ("Voltaren topical gel 1% was prescribed for the knee.", "concurrent_nsaid", None),   # topical, not oral
+    ("The injured worker was depending on Percocet for pain.", "current_opioid_prescription", True),
+    ("He has been relying on tramadol at night.", "current_opioid_prescription", True),
+    ("Norco 10/325mg #25 was authorized by the Claims Administrator.", "current_opioid_prescription", True),
+    ("Norco was authorized by the claims administrator for weaning.", "current_opioid_prescription", None),
+    ("Norco 10/325mg #60 was non-certified by utilization review.", "current_opioid_prescription", None),
+    ("He discontinued Norco last month.", "current_opioid_prescription", None),
+])
+def test_nsaid_and_opioid_in_the_regimen(extractor, summary, fact, expected):
+    assert value(extractor, fact, summary) == expected
