@@ -162,3 +162,42 @@ def test_medication_use_weeks_not_yet_started(extractor, summary, asked, expecte
 ])
 def test_nsaid_and_opioid_in_the_regimen(extractor, summary, fact, expected):
     assert value(extractor, fact, summary) == expected
+
+
+# ---- current_medications_documented: the current medications with their doses ----------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("Medications include cyclobenzaprine 10 mg and nabumetone 750 mg.", True),
+    ("Current medications: Norco 10/325 mg twice daily, gabapentin 300 mg at night.", True),
+    ("She is currently taking naproxen 550 mg twice a day.", True),
+    ("The patient's current medication regimen was not provided.", False),
+    # names without doses, a history of medications, a treatment list, a plan or UR language: not the regimen
+    ("Current medications include Ibuprofen and Tizanidine.", None),
+    ("Medications have included: Norco 10-325mg and Flexeril 5mg.", None),
+    ("Treatment to date has included oral medications including Orphenadrine Citrate 100mg and Tylenol.", None),
+    ("Utilization review noted medications include Norco 10/325 mg.", None),
+])
+def test_current_medications_documented_with_doses(extractor, summary, expected):
+    assert value(extractor, "current_medications_documented", summary) == expected
+
+
+# ---- neuropathic_pain: localized (peripheral) neuropathic pain, not radicular pain ------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("She describes burning pain in the dorsum of the foot.", True),
+    ("There was allodynia over the scar.", True),
+    ("He has a history of postherpetic neuralgia.", True),
+    ("Decreased sensation was noted in the ulnar nerve distribution of the left hand.", True),
+    ("The diagnosis is right carpal tunnel syndrome.", True),
+    ("He denies burning pain.", False),
+    # radicular, not localized neuropathic pain
+    ("Diagnoses included lumbar disc displacement and lumbar radiculopathy.", None),
+    ("The patient is being treated for low back pain with sciatica.", None),
+    ("There was decreased sensation in the L4-S1 distribution.", None),
+    ("There was decreased sensation at the L5-S1 dermatomes.", None),
+    # plans and UR language
+    ("The plan includes EMG/NCV to rule out the possibility of neuropathy.", None),
+    ("The request was non-certified as topical lidocaine is indicated for neuropathic pain, which was not present.", None),
+])
+def test_neuropathic_pain_is_localized(extractor, summary, expected):
+    assert value(extractor, "neuropathic_pain", summary) == expected
