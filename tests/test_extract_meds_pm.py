@@ -75,7 +75,7 @@ def facts(extractor, summary, request="", treatment=None):
     ("She is working modified duty with a 10-pound lifting limit.", "working_full_duty", False),
     ("He is not working.", "working_full_duty", False),
     ("Past treatment included work restrictions.", "working_full_duty", None),
-    ("Current medications include Norco and Baclofen.", "current_medications_documented", True),
+    ("Current medications include Norco 10/325 mg and Baclofen 10 mg.", "current_medications_documented", True),
     ("Medications were not specified.", "current_medications_documented", False),
     ("The patient is homebound following the fall.", "homebound", True),
     ("Diagnoses include cervical radiculitis.", "physical_medicine_diagnosis", "neuralgia_radiculitis"),

@@ -201,3 +201,41 @@ def test_current_medications_documented_with_doses(extractor, summary, expected)
 ])
 def test_neuropathic_pain_is_localized(extractor, summary, expected):
     assert value(extractor, "neuropathic_pain", summary) == expected
+
+
+# ---- depression_diagnosis vs anxiety_or_agitation: anxiety is not depression ------------------------------
+
+@pytest.mark.parametrize("summary, fact, expected", [
+    ("She reports depressed mood since the injury.", "depression_diagnosis", True),
+    ("His PHQ-9 score was 15.", "depression_diagnosis", True),
+    ("The diagnoses include major depressive disorder.", "depression_diagnosis", True),
+    ("She denies depression.", "depression_diagnosis", False),
+    ("The patient reported increased anxiety at night.", "depression_diagnosis", None),
+    ("She is anxious about returning to work.", "depression_diagnosis", None),
+    ("Opioids may cause respiratory depression.", "depression_diagnosis", None),
+    ("The request was denied as there was no documentation of depression.", "depression_diagnosis", None),
+    # anxiety as the reason for a benzodiazepine
+    ("He has generalized anxiety disorder.", "anxiety_or_agitation", True),
+    ("She reports panic attacks at night.", "anxiety_or_agitation", True),
+    ("Xanax was prescribed for her anxiety.", "anxiety_or_agitation", True),
+    ("He takes an anti-anxiety medication for nervousness.", "anxiety_or_agitation", True),
+    ("The patient reported increased anxiety at night time as well.", "anxiety_or_agitation", None),
+    ("She denies anxiety or panic attacks.", "anxiety_or_agitation", False),
+    ("Utilization review denied the request for Xanax for anxiety.", "anxiety_or_agitation", None),
+])
+def test_depression_is_not_anxiety(extractor, summary, fact, expected):
+    assert value(extractor, fact, summary) == expected
+
+
+# ---- acute_sprain_strain: the strain felt at the moment of injury is the mechanism -------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("The current diagnosis is lumbar sprain/strain.", True),
+    ("She was diagnosed with a right shoulder sprain.", True),
+    ("He bent down to pick up a wrench and felt a slight strain in the back.", None),
+    ("He felt a strain in his neck while lifting.", None),
+    ("The patient denies any sprain.", False),
+    ("She has a history of an ankle sprain years ago.", None),
+])
+def test_acute_sprain_strain(extractor, summary, expected):
+    assert value(extractor, "acute_sprain_strain", summary) == expected
