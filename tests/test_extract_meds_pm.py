@@ -74,7 +74,8 @@ def facts(extractor, summary, request="", treatment=None):
     ("The patient returned to full duty on 12-1-16.", "working_full_duty", True),
     ("She is working modified duty with a 10-pound lifting limit.", "working_full_duty", False),
     ("He is not working.", "working_full_duty", False),
-    ("Past treatment included work restrictions.", "working_full_duty", None),
+    ("Past treatment included work restrictions.", "working_full_duty", False),  # the restrictions of the treatment to date
+    ("In the past he was on work restrictions.", "working_full_duty", None),
     ("Current medications include Norco 10/325 mg and Baclofen 10 mg.", "current_medications_documented", True),
     ("Medications were not specified.", "current_medications_documented", False),
     ("The patient is homebound following the fall.", "homebound", True),

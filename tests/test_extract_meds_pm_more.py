@@ -239,3 +239,54 @@ def test_depression_is_not_anxiety(extractor, summary, fact, expected):
 ])
 def test_acute_sprain_strain(extractor, summary, expected):
     assert value(extractor, "acute_sprain_strain", summary) == expected
+
+
+# ---- working_full_duty ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ('"She can return to work as of 12-05-2016."', False),
+    ("He may return to work on 11/15/2016.", False),
+    ("She is cleared to return to full duty as of 12/01/2016.", True),     # the full duty named wins
+    ("Prior treatment has included medication and work restrictions.", False),
+    ("Treatment to date has included physical therapy, medications and modified duty.", False),
+    ("He has returned to work without restrictions.", True),
+    ("Past treatment included physical therapy and medications.", None),
+    ("The request was denied; the patient may return to work on 12/1.", None),
+])
+def test_working_full_duty_status(extractor, summary, expected):
+    assert value(extractor, "working_full_duty", summary) == expected
+
+
+# ---- severe_acute_injury -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("The mechanism of injury is detailed as a crushing injury after being pinned between 2 trucks.", True),
+    ("He slipped and fell while working and broke his ribs.", True),
+    ("X-rays revealed a displaced fracture of the distal radius.", True),
+    ("The current diagnosis is documented as dislocation, shoulder.", None),
+    ("X-rays showed no fracture.", False),
+    ("MRI to rule out a fracture was requested.", None),
+])
+def test_severe_acute_injury(extractor, summary, expected):
+    assert value(extractor, "severe_acute_injury", summary) == expected
+
+
+# ---- pain medication reduced or not tolerated; first-line drugs failed ----------------------------------------
+
+@pytest.mark.parametrize("summary, fact, expected", [
+    ("The treatment plan included stop Tylenol (caused nausea) and chiropractic therapy.",
+     "pain_medication_reduced_or_not_tolerated", True),
+    ("The treatment plan included stop Tylenol (caused nausea) and chiropractic therapy.", "acetaminophen_failed", True),
+    ("The physician recommended the patient stop nonsteroidal anti-inflammatory drugs until her blood pressure is checked.",
+     "pain_medication_reduced_or_not_tolerated", True),
+    ("The plan is to wean Norco over the next month.", "pain_medication_reduced_or_not_tolerated", True),
+    ("The TENS unit is requested to reduce medication use.", "pain_medication_reduced_or_not_tolerated", None),
+    ("Acupuncture may help decrease pain medications.", "pain_medication_reduced_or_not_tolerated", None),
+    ("The UR denied the request as there was no evidence medications were reduced.",
+     "pain_medication_reduced_or_not_tolerated", None),
+    ("Ibuprofen is given as he is not able to tolerate oral medications.", "non_opioid_analgesics_failed", True),
+    ("The plan is to try Tylenol first.", "acetaminophen_failed", None),
+    ("The plan included stopping Tylenol (caused nausea).", "non_opioid_analgesics_failed", None),   # one drug, not the first line
+])
+def test_medications_reduced_or_failed(extractor, summary, fact, expected):
+    assert value(extractor, fact, summary) == expected
