@@ -290,3 +290,20 @@ def test_severe_acute_injury(extractor, summary, expected):
 ])
 def test_medications_reduced_or_failed(extractor, summary, fact, expected):
     assert value(extractor, fact, summary) == expected
+
+
+# ---- gi_risk_factors: dyspepsia from the NSAID, two NSAIDs at once ------------------------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("Naproxen caused stomach upset.", True),
+    ("He reports dyspepsia while taking ibuprofen.", True),
+    ("Medication regimen listed Methotrexate, Ibuprofen, Cyclobenzaprine and Nabumetone.", True),
+    ("She is taking naproxen 550 mg and meloxicam 15 mg.", True),
+    ("Current medications include naproxen and naproxen sodium.", None),      # one NSAID
+    ("Omeprazole was changed to Pantoprazole due to epigastric pain.", None),  # not attributed to an NSAID
+    ("He has a history of acid reflux treated with omeprazole.", None),
+    ("She denies GI upset on naproxen.", False),
+    ("This is a 70 year old male.", True),
+])
+def test_gi_risk_factors(extractor, summary, expected):
+    assert value(extractor, "gi_risk_factors", summary) == expected
