@@ -71,3 +71,21 @@ def test_utilization_review_language_documents_nothing(extractor):
             "of steroids were not documented.")
     found = facts(extractor, text, "Medrol dosepak", "CORTICOSTEROID-ORAL")
     assert not {"acute_pain_flare", "steroid_risks_discussed"} & set(found)
+
+
+@pytest.mark.parametrize("summary, request_text, code", [
+    ("She has been taking Keppra since the injury.", "Levetiracetam 500 mg", "ANTICONVULSANT"),
+    ("Current medications include Savella and Norco.", "Savella 50 mg", "ANTIDEPRESSANT"),
+    ("She continues with Zonegran.", "Zonisamide 100 mg", "ANTICONVULSANT"),
+])
+def test_continuing_medication_knows_the_added_names(extractor, summary, request_text, code):
+    assert facts(extractor, summary, request_text, code).get("continuing_medication") is True
+
+
+@pytest.mark.parametrize("summary, request_text, code, weeks", [
+    ("He has been taking Halcion for 6 months.", "Triazolam 0.25 mg", "BENZODIAZEPINE", 26.0),
+    ("She has used Belsomra for two years.", "Belsomra 10 mg", "SLEEP-AID", 104.0),
+    ("He has been taking Ponstel for 6 months.", "Mefenamic acid 250 mg", "NSAID-ORAL", 26.0),
+])
+def test_medication_use_weeks_knows_the_added_names(extractor, summary, request_text, code, weeks):
+    assert facts(extractor, summary, request_text, code).get("medication_use_weeks") == weeks
