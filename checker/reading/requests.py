@@ -369,9 +369,31 @@ def _read(spans: list[Span], lex: Lexicon, index: _Index) -> _Reading:
             r.heads.remove(h)                                           # naming a procedure is the drug's route
             r.forms.append(h.text)
             r.routes.append(lex.drugs.forms[h.text])
+    _drug_at_a_site(r, lex)
+    if any(h.entry.kind == "procedure" and lex.procedures[h.entry.key].kind == "injection" for h in r.heads):
+        r.dependents += [h for h in r.heads if h.entry.kind in ("product", "ingredient")]  # the injectate
+        r.heads = [h for h in r.heads if h.entry.kind not in ("product", "ingredient")]
     r.heads = [h for n, h in enumerate(r.heads) if all(g.entry != h.entry for g in r.heads[:n])]  # "follow-up
     r.heads = _specific_heads(r, lex)                                                             # office visit"
     return r
+
+
+def _drug_at_a_site(r: _Reading, lex: Lexicon) -> None:
+    """A drug injected at a named site is the procedure its class names (Depo-Medrol 40 mg injection, left
+    shoulder: a shoulder corticosteroid injection), coded by that site."""
+    if not r.sites or "injection" not in r.routes:
+        return
+    drugs = lex.drugs
+    for n, h in enumerate(r.heads):
+        if h.entry.kind not in ("product", "ingredient"):
+            continue
+        names = r.ingredients  # every ingredient named (lidocaine with Kenalog: the steroid decides)
+        procedure = next((drugs.classes[drugs.ingredients[i].drug_class].at_a_site for i in names
+                          if drugs.classes[drugs.ingredients[i].drug_class].at_a_site), None)
+        if procedure is not None:
+            r.heads[n] = Span(h.start, h.end, Entry("procedure", procedure), h.text, h.written, h.segment)
+            r.heads = [g for g in r.heads if g is r.heads[n] or g.entry.kind not in ("product", "ingredient")]
+            return
 
 
 def _inner_sites(span: Span, index: _Index) -> list[str]:
