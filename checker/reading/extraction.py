@@ -31,6 +31,7 @@ from re import _constants as sre_constants  # the regex parser, to find a trigge
 from re import _parser as sre_parse
 from typing import Any, Literal
 
+import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from checker.errors import InputError, did_you_mean
@@ -38,7 +39,7 @@ from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, lis
 from checker.reading.requests import find_levels, normalize_request
 from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_overlap
 from checker.ruleset.layout import RulesFolder
-from checker.ruleset.regexes import checked, first_chars
+from checker.ruleset.regexes import checked, first_chars, required_literals
 from checker.ruleset.treatments import TreatmentVocabulary
 from checker.yamlio import load_yaml, validate
 
@@ -348,15 +349,22 @@ class Extractor:
             self._check_list_matches(folder, treatments)
         self._list_cues = {name: _compile("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
         self._compile_context(context)
-        self._summary: tuple[str, _Text, list, dict[int, list[_Mention]], list[FoundList]] | None = None
+        self._summary: tuple[str, _Text, list, dict[int, list[_Mention]], list[FoundList], set[str]] | None = None
+        self.prefilter = True  # skip a pattern none of whose required literals the text has (tests turn it off)
         self._patterns = [_CompiledPattern(name, rule, p, _compile(piece),
                                            p.in_sentence and _compile(p.in_sentence),
                                            p.when_request and _compile(p.when_request),
                                            vocabulary[name].scope, vocabulary[name].type,
                                            ("summary", "request") if p.source == "any" else (p.source,),
-                                           _anchor(_lower_pattern(piece)))
+                                           _anchor(_lower_pattern(piece)), required_literals(_lower_pattern(piece)))
                           for name, rule in self.rules.items() for p in rule.patterns
                           for piece in _alternatives(p.regex)]
+        self._literals = _automaton({lit for cp in self._patterns if cp.required for lit in cp.required})
+        self._by_literal: dict[str, list[int]] = {}
+        for index, cp in enumerate(self._patterns):
+            for lit in cp.required or ():
+                self._by_literal.setdefault(lit, []).append(index)
+        self._unfiltered = {i for i, cp in enumerate(self._patterns) if cp.required is None}
 
     def _compile_context(self, ctx: ContextRules) -> None:
         """Triggers, pseudo-triggers and terminations as alternations (longest phrases first), one per
@@ -406,15 +414,23 @@ class Extractor:
         summary = summary or ""
         if self._summary is None or self._summary[0] != summary:
             prepared = self._prepare(summary, "summary")
-            self._summary = (summary, prepared, self._context_hits(prepared), {}, [])
+            self._summary = (summary, prepared, self._context_hits(prepared), {}, [],
+                             _present(self._literals, prepared))
             if self.lists:
                 self._summary[4].extend(self._find_lists(prepared))
-        _, summary_text, summary_hits, scanned, lists = self._summary
+        _, summary_text, summary_hits, scanned, lists, summary_literals = self._summary
         request_text = self._prepare(request or "", "request")
         texts = {"summary": (summary_text, summary_hits), "request": (request_text, self._context_hits(request_text))}
+        present = {"summary": summary_literals, "request": _present(self._literals, request_text)}
         request_levels = find_levels(request or "")
         mentions: dict[str, list[_Mention]] = {}
-        for index, cp in enumerate(self._patterns):
+        if self.prefilter:  # only the patterns one of whose required literals is in the summary or the request
+            indices = sorted(self._unfiltered.union(*(self._by_literal[lit] for lit in present["summary"]),
+                                                    *(self._by_literal[lit] for lit in present["request"])))
+        else:
+            indices = range(len(self._patterns))
+        for index in indices:
+            cp = self._patterns[index]
             if scope is not None and cp.scope != scope:
                 continue
             if not (_applies(cp.rule.when_treatment, treatment, cp.scope)
@@ -423,13 +439,18 @@ class Extractor:
             if cp.when_request is not None and not cp.when_request.search(request_text.lower):
                 continue
             for key in cp.sources:
+                sentences = None  # every sentence
+                if self.prefilter and cp.required is not None:
+                    sentences = set().union(*(present[key].get(lit, ()) for lit in cp.required))
+                    if not sentences:
+                        continue  # none of the literals every match contains is in this text
                 text, hits = texts[key]
                 if key == "summary" and cp.pattern.convert != "overlaps_request_levels":  # request-independent
                     if index not in scanned:
-                        scanned[index] = self._scan(cp, text, hits, request_levels)
+                        scanned[index] = self._scan(cp, text, hits, request_levels, sentences)
                     found = scanned[index]
                 else:
-                    found = self._scan(cp, text, hits, request_levels)
+                    found = self._scan(cp, text, hits, request_levels, sentences)
                 if found:
                     mentions.setdefault(cp.name, []).extend(found)
         out = {}
@@ -495,17 +516,21 @@ class Extractor:
         return out
 
     def _scan(self, cp: _CompiledPattern, text: _Text, hits: list[tuple[int, int, Any]],
-              request_levels: list[str]) -> list[_Mention]:
-        """Every mention of one pattern in one text that documents a value after context."""
+              request_levels: list[str], sentences: set[int] | None = None) -> list[_Mention]:
+        """Every mention of one pattern in one text that documents a value after context. A mention lies
+        within a sentence: each sentence is scanned apart (only `sentences`, when the prefilter gives them)."""
         found: list[_Mention] = []
         if cp.anchor and cp.anchor not in text.lower:
             return found
-        for m in cp.regex.finditer(text.lower):
-            if cp.in_sentence is not None and not cp.in_sentence.search(text.lower, *text.sentence(m.start())):
-                continue
-            value = self._value(cp, m, text, hits, request_levels)
-            if value is not None:
-                found.append(_Mention(value, m.start(), _quote_span(text, m.start()), text))
+        starts = text.sentence_starts
+        for i in sorted(sentences) if sentences is not None else range(len(starts)):
+            start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else len(text.norm)
+            for m in cp.regex.finditer(text.lower, start, end):
+                if cp.in_sentence is not None and not cp.in_sentence.search(text.lower, start, end):
+                    continue
+                value = self._value(cp, m, text, hits, request_levels)
+                if value is not None:
+                    found.append(_Mention(value, m.start(), _quote_span(text, m.start()), text))
         return found
 
     def _context_hits(self, text: _Text) -> list[tuple[int, int, Any]]:
@@ -583,6 +608,28 @@ class _CompiledPattern:
     type: FactType
     sources: tuple[str, ...]
     anchor: str = ""  # literal text every match starts with: when absent from a text, skip the regex
+    required: frozenset[str] | None = None  # literals of which every match has one (None: always run)
+
+
+def _automaton(literals: set[str]):
+    """An Aho-Corasick automaton of the patterns' required literals (one scan of a text finds all present)."""
+    automaton = ahocorasick.Automaton()
+    for lit in literals:
+        automaton.add_word(lit, lit)
+    if literals:
+        automaton.make_automaton()
+    return automaton
+
+
+def _present(automaton, text: _Text) -> dict[str, set[int]]:
+    """The required literals a text contains, each with the sentences (by index) it occurs in."""
+    out: dict[str, set[int]] = {}
+    if not len(automaton):
+        return out
+    starts = text.sentence_starts
+    for end, lit in automaton.iter(text.lower):
+        out.setdefault(lit, set()).add(bisect.bisect_right(starts, end - len(lit) + 1) - 1)
+    return out
 
 
 _NON_SPACE = re.compile(r"\S+")

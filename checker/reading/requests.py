@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.ruleset.facts import normalize_level
+from checker.ruleset.facts import level_span, normalize_level
 from checker.ruleset.lexicon import Lexicon
 from checker.ruleset.treatments import TreatmentVocabulary
 
@@ -304,8 +304,17 @@ def _read(spans: list[Span], lex: Lexicon, index: _Index) -> _Reading:
     dependent = False
     pending_side: str | None = None
     segment = 0
+    preposition: str | None = None  # "to" or "with" just before, articles aside
     for n, span in enumerate(spans):
         e = span.entry
+        if e.kind == "connector":
+            following = spans[n + 1].text if n + 1 < len(spans) else ""
+            keep = span.text in _ARTICLES or span.text == "from" or (span.text == "and" and following == "from")
+            preposition = span.text if span.text in ("to", "with") else preposition if keep else None
+        elif e.kind == "dependent":
+            preposition = "with" if span.text == "with" else None
+        elif e.kind != "side":
+            preposition = None if e.kind != "procedure" else preposition
         if e.kind == "token" and e.key in _SEPARATORS:
             dependent = False
             segment += 1
@@ -334,7 +343,8 @@ def _read(spans: list[Span], lex: Lexicon, index: _Index) -> _Reading:
                     r.site_segments.append(segment)
             if dependent and _names_the_operation(r, e, lex):
                 r.heads[0] = span  # "shoulder arthroscopy with Bankart repair": the repair is the operation
-            elif (dependent and r.heads and not _takes_argument(r, lex)) or _in_setting(r, e, lex):
+            elif (dependent and r.heads and not _takes_argument(r, lex)) or _in_setting(r, e, lex) \
+                    or _visit_for(r, e, lex, preposition):
                 r.dependents.append(span)
             elif e.kind == "ingredient" and any(h.entry.kind in ("ingredient", "product") for h in r.heads):
                 pass  # a further ingredient of the same drug request (a compound), not a new head
@@ -369,9 +379,31 @@ def _read(spans: list[Span], lex: Lexicon, index: _Index) -> _Reading:
             r.heads.remove(h)                                           # naming a procedure is the drug's route
             r.forms.append(h.text)
             r.routes.append(lex.drugs.forms[h.text])
+    _drug_at_a_site(r, lex)
+    if any(h.entry.kind == "procedure" and lex.procedures[h.entry.key].kind == "injection" for h in r.heads):
+        r.dependents += [h for h in r.heads if h.entry.kind in ("product", "ingredient")]  # the injectate
+        r.heads = [h for h in r.heads if h.entry.kind not in ("product", "ingredient")]
     r.heads = [h for n, h in enumerate(r.heads) if all(g.entry != h.entry for g in r.heads[:n])]  # "follow-up
     r.heads = _specific_heads(r, lex)                                                             # office visit"
     return r
+
+
+def _drug_at_a_site(r: _Reading, lex: Lexicon) -> None:
+    """A drug injected at a named site is the procedure its class names (Depo-Medrol 40 mg injection, left
+    shoulder: a shoulder corticosteroid injection), coded by that site."""
+    if not r.sites or "injection" not in r.routes:
+        return
+    drugs = lex.drugs
+    for n, h in enumerate(r.heads):
+        if h.entry.kind not in ("product", "ingredient"):
+            continue
+        names = r.ingredients  # every ingredient named (lidocaine with Kenalog: the steroid decides)
+        procedure = next((drugs.classes[drugs.ingredients[i].drug_class].at_a_site for i in names
+                          if drugs.classes[drugs.ingredients[i].drug_class].at_a_site), None)
+        if procedure is not None:
+            r.heads[n] = Span(h.start, h.end, Entry("procedure", procedure), h.text, h.written, h.segment)
+            r.heads = [g for g in r.heads if g is r.heads[n] or g.entry.kind not in ("product", "ingredient")]
+            return
 
 
 def _inner_sites(span: Span, index: _Index) -> list[str]:
@@ -417,6 +449,18 @@ def _names_the_operation(r: _Reading, e: Entry, lex: Lexicon) -> bool:
     return head.kind == "surgery" and head.generic and dep.kind == "surgery" and not dep.generic
 
 
+_ARTICLES = {"the", "a", "an", "his", "her", "their"}
+
+
+def _visit_for(r: _Reading, e: Entry, lex: Lexicon, preposition: str | None) -> bool:
+    """After a visit or a service, "to" or "with" a procedure names what it is for (transportation to physical
+    therapy, follow-up with the chiropractor): the visit or service is the request."""
+    if not (r.heads and e.kind == "procedure" and preposition and r.heads[0].entry.kind == "procedure"):
+        return False
+    head = lex.procedures[r.heads[0].entry.key]
+    return head.kind in ("visit", "service") and not head.setting
+
+
 def _in_setting(r: _Reading, e: Entry, lex: Lexicon) -> bool:
     """After a setting (inpatient rehabilitation, home health), a procedure names what is given there."""
     return bool(r.heads) and e.kind == "procedure" and r.heads[0].entry.kind == "procedure" and \
@@ -434,19 +478,22 @@ _LEVEL_TEXT = re.compile(r"\b([CTLS])\s?(\d{1,2})(?:\s*[-/]\s*([CTLS])?\s?(\d{1,
 
 
 def find_levels(text: str) -> list[str]:
-    """Spinal levels named in a text, canonical and in order ('L2-3' -> 'L2-L3', 'L2, L3' -> L2, L3)."""
+    """Spinal levels named in a text, canonical and in order ('L2-3' -> 'L2-L3', 'L2, L3' -> L2, L3, a span
+    'L4-S1' -> L4-L5, L5-S1)."""
     out: list[str] = []
     for m in _LEVEL_TEXT.finditer(text):
         raw = m.group(0).replace(" ", "")
         try:
-            level = normalize_level(raw)
+            found = [normalize_level(raw)]
         except ValueError:
             try:
-                level = normalize_level(f"{m.group(1)}{m.group(2)}")
+                found = level_span(raw)  # L4-S1: the segments it spans
             except ValueError:
-                continue
-        if level not in out:
-            out.append(level)
+                try:
+                    found = [normalize_level(f"{m.group(1)}{m.group(2)}")]
+                except ValueError:
+                    continue
+        out += [level for level in found if level not in out]
     return out
 
 

@@ -120,6 +120,22 @@ def normalize_level(text: str) -> str:
     return f"{upper}-{lower}"
 
 
+def level_span(text: str) -> list[str]:
+    """'L4-S1' -> ['L4-L5', 'L5-S1'], 'C4-C7' -> three segments: a span of more than one segment, as the
+    segments it covers (ValueError when it is not one)."""
+    m = _LEVEL_RE.match(text.strip())
+    if not m or m.group(4) is None:
+        raise ValueError(f"{text!r} is not a span of levels")
+    region, region2 = m.group(1).upper(), (m.group(3) or m.group(1)).upper()
+    upper, lower = f"{region}{int(m.group(2))}", f"{region2}{int(m.group(4))}"
+    if upper not in _SEGMENTS or lower not in _SEGMENTS:
+        raise ValueError(f"{text!r} is not a span of levels")
+    a, b = _SEGMENTS.index(upper), _SEGMENTS.index(lower)
+    if b - a < 2:
+        raise ValueError(f"{text!r} is not a span of more than one segment")
+    return [f"{_SEGMENTS[i]}-{_SEGMENTS[i + 1]}" for i in range(a, b)]
+
+
 def level_parts(level: str) -> set[str]:
     """The vertebrae/roots a level touches: 'L4-L5' -> {'L4', 'L5'}."""
     return set(level.split("-"))

@@ -77,6 +77,7 @@ class DrugClass(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     codes: dict[Route, str]            # route -> treatment code (the guideline section for the class)
+    at_a_site: str | None = None       # injected at a named site it is this procedure (a steroid into the knee)
     topical_not_recommended: bool = False  # a topical of this class is not recommended (compounds)
     source: str = Field(min_length=3)
 
@@ -262,6 +263,10 @@ def _cross_errors(lex: Lexicon, codes: set[str], base) -> list:
     for name, cls in drugs.classes.items():
         for route, code in cls.codes.items():
             code_ok(code, base / "drugs.yaml", f"classes.{name}.codes.{route}")
+    for name, cls in drugs.classes.items():
+        if cls.at_a_site is not None and cls.at_a_site not in lex.procedures:
+            out.append(InputError(base / "drugs.yaml", f"unknown procedure {cls.at_a_site!r}"
+                                  f"{did_you_mean(cls.at_a_site, lex.procedures)}", field=f"classes.{name}.at_a_site"))
     for name, ing in drugs.ingredients.items():
         if ing.drug_class not in drugs.classes:
             out.append(InputError(base / "drugs.yaml", f"unknown drug class {ing.drug_class!r}"

@@ -1,5 +1,6 @@
 """What the rules' regular expressions can do, read from their parse tree (Python's own regex parser): the
-characters a match can start with, and whether a pattern can backtrack catastrophically.
+characters a match can start with, the literal text any match must contain, and whether a pattern can
+backtrack catastrophically.
 
 Every regex in the rules folder (extraction patterns and triggers, reviewer phrases, request-attribute patterns)
 is checked when it is loaded, so `lint` rejects a pattern like `(a+)+b` or `(a|ab)*c` before an audit could
@@ -80,6 +81,56 @@ def _item_first(op, av) -> tuple[set[str] | None, bool]:
         chars, empty = _seq_first(list(av[2]))
         return chars, empty or av[0] == 0
     return None, False
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Literal strings of which every match contains at least one (None: no such set is known). A text that
+    contains none of them cannot match, so a multi-literal scan rules the regex out without running it."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # noqa: BLE001 - not a regex we can read: no prefilter
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    return _seq_required(list(parsed))
+
+
+def _seq_required(items: list) -> frozenset[str] | None:
+    """The most selective requirement of a sequence: a run of literal characters, or an element's own."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            candidates.append(frozenset(["".join(run)]))
+            run = []
+        found = _item_required(op, av)
+        if found is not None:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset(["".join(run)]))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (min(len(x) for x in c), -len(c)))
+
+
+def _item_required(op, av) -> frozenset[str] | None:
+    if op is sre_constants.SUBPATTERN:
+        return None if av[1] & re.IGNORECASE else _seq_required(list(av[3]))
+    if op in _REPEATS:
+        low, _, body = av
+        return _seq_required(list(body)) if low >= 1 else None
+    if op is sre_constants.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            found = _seq_required(list(branch))
+            if found is None:
+                return None
+            union |= found
+        return frozenset(union)
+    return None  # classes, anchors, lookarounds, backreferences: no literal they guarantee
 
 
 def backtracking_risk(pattern: str) -> str | None:
