@@ -119,3 +119,71 @@ SECOND_OPINION = ("Second opinion orthopedic consultation", "SPECIALIST-CONSULTA
 def test_prior_procedure_count(extractor, text, item, expected):
     request, code = item
     assert value(extractor, "prior_procedure_count", text, request, code) == expected
+
+
+PT = ("Additional physical therapy two times a week for three weeks", "PHYSICAL-THERAPY")
+CHIRO = ("Additional chiropractic three times a week for two weeks", "CHIROPRACTIC")
+POSTOP_PT = ("Associated surgical service: Physical therapy, times 12", "POSTOP-PT")
+KNEE_MRI = ("MRI of the right knee without contrast", "MRI-KNEE")
+KNEE_SURGERY = ("Right knee arthroscopy with partial medial meniscectomy", "MENISCECTOMY")
+SHOULDER_ARTHROGRAM = ("MR arthrogram of the left shoulder", "MR-ARTHROGRAM-SHOULDER")
+LUMBAR_ESI_ITEM = ("Right L5-S1 epidural steroid injection", "ESI-LUMBAR")
+CASE = ("", None)  # a letter's case facts are read without a request
+
+
+@pytest.mark.parametrize("fact, text, item, expected", [
+    # the prior course of the requested therapy, one kind per pattern
+    ("prior_treatment_functional_improvement", "Treatment included 6 chiropractic treatments (without documentation "
+     "of functional objective improvement).", CHIRO, False),
+    ("prior_treatment_functional_improvement", "Physical therapy improved his ability to walk.", PT, True),
+    ("prior_treatment_functional_improvement", "Physical therapy improved his ability to walk.", CHIRO, ABSENT),
+    ("prior_treatment_functional_improvement", "The same, unchanged 15-pound lifting limitation was imposed.", PT, False),
+    ("prior_treatment_functional_improvement", "Physical therapy was denied for lack of documentation of functional "
+     "improvement.", PT, ABSENT),
+    ("prior_sessions_completed", "The patient has had 5 physical therapy visits.", PT, 5),
+    ("prior_sessions_completed", "Treatment to date has included medications and 6 chiropractic treatments.", CHIRO, 6),
+    ("prior_sessions_completed", "He had 6 chiropractic treatments.", PT, ABSENT),
+    ("prior_sessions_completed", "The provider asked for an additional 6 physical therapy visits.", PT, ABSENT),
+    ("prior_sessions_completed", "She completed 4 physical therapy treatments through this particular request.", PT,
+     ABSENT),
+    # surgery and the services around it
+    ("associated_surgery_certified", "The request for spine surgery evaluation was non-certified.", POSTOP_PT, ABSENT),
+    ("associated_surgery_certified", "The right shoulder arthroscopy was certified on 12/1/2016.", POSTOP_PT, True),
+    ("associated_surgery_type", "The utilization review denied the request for shoulder surgery due to there is no "
+     "evidence of recurrent instability.", POSTOP_PT, "shoulder_instability_or_labral_repair"),
+    ("associated_surgery_type", "He is scheduled for shoulder surgery for a rotator cuff tear.", POSTOP_PT, ABSENT),
+    ("surgical_lesion_exam_findings", "There was medial joint line tenderness.", KNEE_SURGERY, True),
+    ("surgical_lesion_exam_findings", "There was medial joint line tenderness.", KNEE_MRI, ABSENT),
+    ("labral_tear_suspected", "He continues to have clicking, popping, and instability of his left shoulder.",
+     SHOULDER_ARTHROGRAM, True),
+    ("labral_tear_suspected", "The left shoulder is stable, without clicking.", SHOULDER_ARTHROGRAM, ABSENT),
+    ("acute_carpal_tunnel_syndrome", "She had persistent pain in the right wrist with no numbness or tingling.", CASE,
+     False),
+    # case facts read without a request: the joint is named in the sentence, or the sign belongs to one joint
+    ("knee_mechanical_symptoms", "He returned with right knee pain, locking, and giving way.", CASE, True),
+    ("knee_mechanical_symptoms", "The ring finger was locking.", CASE, ABSENT),
+    ("knee_mechanical_symptoms", "He denies locking or catching of the knee.", CASE, False),
+    ("recurrent_shoulder_instability", "The patient has had multiple events of apprehension.", CASE, True),
+    ("recurrent_shoulder_instability", "He has had multiple dislocations of the left shoulder.", CASE, True),
+    ("recurrent_shoulder_instability", "There was a single dislocation of the right shoulder.", CASE, False),
+    ("recurrent_shoulder_instability", "Multiple episodes of patellar apprehension were described.", CASE, ABSENT),
+    ("knee_instability_symptomatic", "Lachman's test was positive.", CASE, True),
+    ("knee_instability_symptomatic", "The knee was stable.", CASE, False),
+    # red flags: one ruled out is not all ruled out
+    ("red_flags", "X-rays showed no compression fractures.", CASE, ABSENT),
+    ("red_flags", "There were no red flags on examination.", CASE, False),
+    ("red_flags", "Diagnoses include closed fracture of fourth lumbar vertebra with delayed healing.", CASE, True),
+    ("red_flags", "The UR denied the MRI as there was no evidence of red flag conditions.", CASE, ABSENT),
+    # radicular symptoms and examination
+    ("radicular_symptoms", "She complained of right shoulder pain radiating to her arm.", CASE, ABSENT),
+    ("radicular_symptoms", "She had neck pain with radiation into her shoulders and hands.", CASE, True),
+    ("radicular_symptoms", "Low back pain radiates down the left leg to the foot.", CASE, True),
+    ("radicular_exam_findings", "Examination showed decreased C5 and C6 dermatome sensation.", CASE, True),
+    ("radicular_exam_findings", "He had hypersensitivity of the anterior thigh at the L1-L3.", CASE, True),
+    ("radicular_exam_findings", "Sensation was intact to light touch.", CASE, False),
+    ("radicular_exam_levels", "Examination showed decreased C5 and C6 dermatome sensation.", CASE, ["C5", "C6"]),
+    ("imaging_levels", "MRI showed minimal foraminal narrowing at L3-4.", CASE, ABSENT),
+    ("imaging_levels", "MRI showed foraminal stenosis at L4-5.", CASE, ["L4-L5"]),
+])
+def test_item_and_case_facts(extractor, fact, text, item, expected):
+    assert value(extractor, fact, text, *item) == expected
