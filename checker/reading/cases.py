@@ -195,7 +195,7 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
     warnings = list(letter.warnings)
     context = {"vocabulary": vocabulary, "treatments": treatments}
     requests = [(it.index, it.request, normalize_request(it.request, treatments)) for it in letter.items]
-    across = _across_items(requests, treatments, vocabulary)
+    across = _across_items(requests, treatments, vocabulary, extractor)
     for name, entry in across.get(None, {}).items():
         case_facts.setdefault(name, entry)
     for it, (_, _, parsed) in zip(letter.items, requests):
@@ -228,13 +228,13 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
 
 
 def _across_items(requests: list[tuple[int, str, Any]], treatments: TreatmentVocabulary,
-                  vocabulary: FactVocabulary) -> dict[int | None, dict[str, Any]]:
+                  vocabulary: FactVocabulary, extractor: "Extractor") -> dict[int | None, dict[str, Any]]:
     """Facts one disputed item documents for the others (key None: case facts), under the extracted ones.
 
     A letter disputes exactly what utilization review denied. So a surgical service (pre- or post-operative,
     assistant surgeon) has its operation in dispute when the letter also requests an operation, and not in
     dispute otherwise; and a treatment's `establishes` facts (rules/treatments) hold for the case (case facts)
-    or for the letter's surgical services (item facts): a co-requested opioid is an opioid being prescribed,
+    or for the letter's surgical services that read them (item facts): a co-requested opioid is an opioid being prescribed,
     a co-requested rotator cuff repair is the operation its post-operative therapy is for."""
     out: dict[int | None, dict[str, Any]] = {}
     codes = {n: parsed.code for n, _, parsed in requests if parsed.code in treatments.treatments}
@@ -258,7 +258,9 @@ def _across_items(requests: list[tuple[int, str, Any]], treatments: TreatmentVoc
             entry = {"value": coerce_value(vocabulary[name], value),
                      "evidence": {"quote": f"item {m}: {text}", "source": "this letter's requests",
                                   "note": "requested in this letter (in dispute)"}}
-            for n in ([None] if vocabulary[name].scope == "case" else [n for n in services if n != m]):
+            targets = [None] if vocabulary[name].scope == "case" else [
+                n for n in services if n != m and extractor.reads_for(name, codes.get(n))]
+            for n in targets:
                 out.setdefault(n, {}).setdefault(name, entry)
     return out
 
