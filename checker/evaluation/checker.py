@@ -7,6 +7,7 @@ and the receipt) is built here, the same way whichever evaluator ran.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ from checker.evaluation.verdicts import VERDICT, Verdict, applicable, decide, is
 from checker.reading.cases import Case, Evidence, FactEntry, Item
 from checker.reading.requests import normalize_request
 from checker.ruleset.conditions import facts_of
+from checker.ruleset.formulary import formulary_check
 from checker.ruleset.rules import Catalog, Criterion, Rule
 from checker.version import __version__
 
@@ -79,6 +81,7 @@ class ItemResult:
     what_if: dict[str, Any] | None = None  # see checker.whatif; filled when the Checker is asked to
     uncovered: str | None = None  # why no rule decides it: the request's reason kind, or no-rule-in-force
     parse: dict[str, Any] = field(default_factory=dict)  # how the request was read (heads, sites, parts)
+    formulary: dict[str, Any] | None = None  # a drug request's MTUS Drug Formulary status (ruleset.formulary)
     parts: list[dict[str, Any]] = field(default_factory=list)  # each code of a several-part request, decided
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,6 +160,7 @@ class Checker:
         base = dict(case=case.case, index=index, request=item.request, treatment=treatment,
                     attributes={k: _jsonable(v.value) for k, v in attributes.items()},
                     actual=item.outcome, parse=normalized.parse)
+        base["formulary"] = self._formulary(case, normalized)
         if treatment is None:
             return self._no_prediction(base, f"unknown treatment: {normalized.reason}",
                                        normalized.reason_kind or "no-code")
@@ -175,6 +179,15 @@ class Checker:
         for name, entry in attributes.items():
             facts[name] = (entry, "request")
         return self._run(base, rule, selection, facts)
+
+    def _formulary(self, case: Case, normalized) -> dict[str, Any] | None:
+        """The drug formulary's answer for a drug request, on the request date (an undated request is made
+        today), with the date of injury for the Special Fill window."""
+        if self.catalog.formulary is None:
+            return None
+        day = case.request_date() or dt.date.today()
+        return formulary_check(self.catalog.formulary, normalized, self.catalog.treatments.lexicon, day,
+                               injury=case.patient.date_of_injury if case.patient else None)
 
     def check_facts(self, rule: Rule, values: dict[str, Any], label: str = "fixture") -> ItemResult:
         """Evaluate one rule directly on fact values (rule fixtures, benchmarks), skipping rule selection."""
@@ -202,11 +215,15 @@ class Checker:
     def _no_prediction(self, base: dict[str, Any], why: str, kind: str) -> ItemResult:
         return ItemResult(**base, rule=None, guideline=None, edition=None, status=None, selection=why,
                           criteria=[], not_applicable=[], decision=None, predicted=None, agree=None,
-                          reasons=[], status_citation=None, receipt=self._receipt([]), uncovered=kind)
+                          reasons=[], status_citation=None, receipt=self._receipt([], base.get("formulary")),
+                          uncovered=kind)
 
-    def _receipt(self, rules: list[str]) -> dict[str, Any]:
-        return {"imrcheck": __version__, "ruleset": self.catalog.digest, "rules": rules,
-                "engine": self.evaluator.name}
+    def _receipt(self, rules: list[str], formulary: dict[str, Any] | None = None) -> dict[str, Any]:
+        receipt = {"imrcheck": __version__, "ruleset": self.catalog.digest, "rules": rules,
+                   "engine": self.evaluator.name}
+        if formulary and formulary.get("version"):
+            receipt["drug_list"] = f"MTUS Drug List {formulary['version']} (effective {formulary['version_effective']})"
+        return receipt
 
     def _fact_use(self, name: str, rule: Rule, facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> FactUse:
         if self.catalog.vocabulary[name].source == "derived":
@@ -239,7 +256,8 @@ class Checker:
                           status=spec.status, selection=selection, criteria=criteria,
                           not_applicable=not_applicable, decision=decision, predicted=predicted,
                           agree=None if actual is None else predicted == actual, reasons=reasons,
-                          status_citation=spec.status_citation.short(), receipt=self._receipt([spec.id]),
+                          status_citation=spec.status_citation.short(),
+                          receipt=self._receipt([spec.id], base.get("formulary")),
                           derived={k.removeprefix("derived:"): v for k, v in outcome.items()
                                    if k.startswith("derived:")})
 

@@ -326,6 +326,7 @@ class _Reading:
     forms: list[str] = field(default_factory=list)
     routes: list[str] = field(default_factory=list)
     compound: bool = False
+    compounded: bool = False  # the drug is a compounded preparation (what the drug formulary reviews apart)
     extended_release: bool = False
     percent_strength: bool = False
     unknown: list[str] = field(default_factory=list)
@@ -582,6 +583,7 @@ def _drug_code(r: _Reading, lex: Lexicon) -> tuple[str | None, str | None, str |
     head = r.heads[0].entry
     product = drugs.products.get(head.key) if head.kind == "product" else None
     if product is not None and product.code:
+        r.compounded = product.kind in ("compound", "kit")
         return product.code, None, None, {}
     ingredients = r.ingredients or (product.ingredients if product else [])
     route = product.route if product else None
@@ -596,7 +598,8 @@ def _drug_code(r: _Reading, lex: Lexicon) -> tuple[str | None, str | None, str |
     if topical:
         compounded = r.compound or (product.kind == "compound" if product is not None else len(active) > 1)
         no_commercial = [i for i in principal if not drugs.ingredients[i].topical_forms]
-        if compounded or no_commercial:
+        if compounded or no_commercial:  # no commercial topical form: it can only be compounded
+            r.compounded = True
             return "TOPICAL-COMPOUND", None, None, attributes
     name = principal[0]
     ing = drugs.ingredients[name]
@@ -712,6 +715,7 @@ def parse_request(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
                 continue
             code, why, kind, extra = _drug_code(r, lex)
             attributes.update(extra)
+            parse["compounded"] = r.compounded
             if code:
                 parts.append(Part(code, head=head.entry.key))
             else:

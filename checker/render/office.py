@@ -18,6 +18,10 @@ def checklist_markdown(data: dict[str, Any]) -> str:
     if data["request_attributes"]:
         out += ["From the request: " + "; ".join(f"{k} = {fact_value(v)}"
                                                  for k, v in data["request_attributes"].items()), ""]
+    f = data.get("formulary")
+    if f:
+        version = f"MTUS Drug List {f['version']} (effective {f['version_effective']}): " if f["applies"] else ""
+        out += [f"Drug formulary: {version}{f['reason']}.", ""]
     for c in data["criteria"]:
         role = "" if c["role"] == "required" else f" ({c['role']})"
         out += [f"## {c['code']} {c['title']}{role}", "", c["text"], "", f"*{c['citation']}*", ""]

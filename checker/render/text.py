@@ -60,6 +60,9 @@ def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
         lines.append(f"{r.index:>3} {clip(r.treatment or 'UNKNOWN', 20):<20} {decision:<8} "
                      f"{outcome_word(r.predicted):<10} {outcome_word(r.actual):<10} {mark:<3} {first_unmet(r)}")
     for r in results:
+        if r.formulary and r.formulary["applies"]:  # a request before the formulary: explain says so
+            f = r.formulary
+            lines += wrap(f"item {r.index} formulary: MTUS Drug List {f['version']}: {f['reason']}", 4, first="  ")
         if r.decision is None:
             lines += wrap(f"item {r.index}: no prediction: {r.selection}", 4, first="  ")
         elif r.what_if and r.decision == "non-certify" and r.what_if["to_certify"]:
@@ -138,6 +141,7 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
         lines += wrap(f"{p['code']}" + (f" ({p['site'].replace('_', ' ')})" if p["site"] else "") +
                       f": {p['rule'] or 'no rule'}, {verdict}" +
                       (f" [{', '.join(p['reasons'])}]" if p["reasons"] else ""), 11, first="Part       ")
+    lines += formulary_lines(r.formulary, 11, "Formulary  ")
     if r.rule is None:
         lines += wrap(f"no prediction: {r.selection}", 11, first="Decision   ")
         return lines
@@ -167,8 +171,9 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
     lines += ["", "What would change the decision"]
     lines += change_lines(r)
     receipt = r.receipt
+    drug_list = f", {receipt['drug_list']}" if receipt.get("drug_list") else ""
     lines += ["", *wrap(f"imrcheck {receipt['imrcheck']}, rule set {receipt['ruleset']}, engine {receipt['engine']}, "
-                        f"rules used: {', '.join(receipt['rules'])}", 9, first="Receipt  ")]
+                        f"rules used: {', '.join(receipt['rules'])}{drug_list}", 9, first="Receipt  ")]
     return lines
 
 
@@ -312,12 +317,30 @@ def note_lines(path: str, case, rule, vocab: FactVocabulary) -> list[str]:
     return lines + [""]
 
 
+def formulary_lines(f: dict[str, Any] | None, indent: int, first: str) -> list[str]:
+    """A drug request's MTUS Drug Formulary status: the list version, status, review, fill windows."""
+    if not f:
+        return []
+    if not f["applies"]:
+        return wrap(f["reason"], indent, first=first)
+    lines = wrap(f"MTUS Drug List {f['version']} (effective {f['version_effective']}): {f['reason']}", indent,
+                 first=first)
+    for label, key in (("Special Fill", "special_fill"), ("Perioperative Fill", "perioperative_fill")):
+        fill = f.get(key)
+        if fill and fill.get("eligible") is not False:
+            lines += wrap(f"{label}: {fill['why']}", indent)
+    if f.get("transition"):
+        lines += wrap(f["transition"], indent)
+    return lines
+
+
 def requirement_lines(data: dict[str, Any]) -> list[str]:
     """The documentation checklist (`imrcheck requirements`) as text."""
     lines = wrap(f"{data['name']} ({data['treatment']}): {data['rule']} {data['title']} "
                  f"[{data['guideline']}, {data['edition']}]")
     lines += wrap(f"{data['selection']}; status {data['status'].replace('_', ' ')} "
                   f"({data['status_citation']})", 2)
+    lines += formulary_lines(data.get("formulary"), 4, "  formulary: ")
     if data["request_attributes"]:
         lines += wrap("from the request: " + "; ".join(
             f"{k} = {fact_value(v)}" for k, v in data["request_attributes"].items()), 2)

@@ -19,6 +19,7 @@ from checker.errors import InputError, InputErrors, did_you_mean
 from checker.ruleset.citation import Citation
 from checker.ruleset.conditions import Condition, Node, Predicate, compile_condition, facts_of
 from checker.ruleset.facts import FactVocabulary, coerce_value, load_vocabulary
+from checker.ruleset.formulary import Formulary, load_formulary
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.library import Library, load_library
 from checker.ruleset.regexes import checked
@@ -175,6 +176,7 @@ class Catalog:
     rules: dict[str, Rule]
     library: Library
     digest: str
+    formulary: Formulary | None = None
     _treatment_digests: dict[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -188,7 +190,7 @@ class Catalog:
         the item's evaluation cannot differ between them."""
         if self._treatment_digests is None:
             base = hashlib.sha256()
-            for p in [*self.folder.vocabulary_files(), *self.folder.treatment_files()]:
+            for p in [*self.folder.vocabulary_files(), *self.folder.treatment_files(), *self.folder.files("formulary")]:
                 base.update(p.name.encode() + b"\0" + p.read_bytes())
             out = {"": base.hexdigest()[:16]}
             for code in self.treatments.treatments:
@@ -268,6 +270,13 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     treatments = load_treatments(root)
     errors += _lexicon_errors(treatments, vocab, folder.root / "requests")
     errors += _establishes_errors(treatments, vocab)
+    formulary = None
+    try:
+        formulary = load_formulary(folder.files("formulary")[0], treatments.lexicon)
+    except InputError as exc:
+        errors.append(exc)
+    except InputErrors as exc:
+        errors += exc.errors
     try:
         library = load_library(folder, vocab)
     except InputErrors as exc:
@@ -318,7 +327,7 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     errors += _lineage_errors(rules)
     if errors:
         raise InputErrors(errors)
-    return Catalog(root, vocab, treatments, rules, library, folder.digest())
+    return Catalog(root, vocab, treatments, rules, library, folder.digest(), formulary)
 
 
 def _establishes_errors(treatments: TreatmentVocabulary, vocab: FactVocabulary) -> list[InputError]:
