@@ -19,6 +19,7 @@ from checker.errors import InputError, InputErrors, did_you_mean
 from checker.ruleset.citation import Citation
 from checker.ruleset.conditions import Condition, Node, Predicate, compile_condition, facts_of
 from checker.ruleset.facts import FactVocabulary, coerce_value, load_vocabulary
+from checker.ruleset.editions import Edition, load_editions
 from checker.ruleset.formulary import Formulary, load_formulary
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.library import Library, load_library
@@ -177,6 +178,7 @@ class Catalog:
     library: Library
     digest: str
     formulary: Formulary | None = None
+    editions: dict[tuple[str, str, str], tuple[str, Edition]] = field(default_factory=dict)
     _treatment_digests: dict[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -225,6 +227,11 @@ class Catalog:
                 if crit.carries_forward == code:
                     out.append(f"carried forward by {crit.code} ({rule.id}, {rule.spec.document} {rule.spec.edition})")
         return out
+
+    def edition_of(self, rule: Rule) -> Edition | None:
+        """The edition (rules/editions.yaml) a rule applies."""
+        found = self.editions.get((rule.spec.guideline, rule.spec.document, rule.spec.edition))
+        return found[1] if found else None
 
     def rules_for(self, treatment: str) -> list[Rule]:
         """Rules that claim a treatment, MTUS first (California's evidence hierarchy)."""
@@ -297,6 +304,15 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
             continue
         specs.append((spec, path))
 
+    editions: dict[tuple[str, str, str], tuple[str, Edition]] = {}
+    try:
+        editions = load_editions(folder.files("editions")[0])
+    except InputError as exc:
+        errors.append(exc)
+    except InputErrors as exc:
+        errors += exc.errors
+    if editions:
+        errors += [e for spec, path in specs if (e := _edition_error(spec, path, editions)) is not None]
     seen_ids: dict[str, Path] = {}
     seen_codes: dict[str, Path] = {}
     for spec, path in specs:
@@ -327,7 +343,22 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     errors += _lineage_errors(rules)
     if errors:
         raise InputErrors(errors)
-    return Catalog(root, vocab, treatments, rules, library, folder.digest(), formulary)
+    return Catalog(root, vocab, treatments, rules, library, folder.digest(), formulary, editions)
+
+
+def _edition_error(spec: RuleFile, path: Path, editions: dict) -> InputError | None:
+    """A rule names an edition of rules/editions.yaml and is in force only within its window."""
+    found = editions.get((spec.guideline, spec.document, spec.edition))
+    if found is None:
+        known = [f"{d} | {e}" for g, d, e in editions if g == spec.guideline]
+        return InputError(path, f"unknown edition {spec.document!r}, {spec.edition!r} of {spec.guideline} (rules/"
+                          f"editions.yaml){did_you_mean(f'{spec.document} | {spec.edition}', known)}", field="edition")
+    _, edition = found
+    eff = spec.effective
+    if eff.from_ < edition.start or (edition.end is not None and (eff.to is None or eff.to > edition.end)):
+        return InputError(path, f"effective {eff.from_} to {eff.to or 'today'} is outside the edition's window "
+                          f"({edition.window()})", field="effective")
+    return None
 
 
 def _establishes_errors(treatments: TreatmentVocabulary, vocab: FactVocabulary) -> list[InputError]:
