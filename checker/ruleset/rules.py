@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from checker.errors import InputError, InputErrors, did_you_mean
 from checker.ruleset.citation import Citation
 from checker.ruleset.conditions import Condition, Node, Predicate, compile_condition, facts_of
-from checker.ruleset.facts import FactVocabulary, coerce_value, load_vocabulary
 from checker.ruleset.editions import Edition, load_editions
+from checker.ruleset.facts import FactVocabulary, coerce_value, load_vocabulary
 from checker.ruleset.formulary import Formulary, load_formulary
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.library import Library, load_library
