@@ -8,7 +8,14 @@ import html
 from typing import Any
 
 from checker.evaluation.checker import ItemResult, consulted_leaves
-from checker.render.text import fact_value
+from checker.render.text import conditional_text, fact_value
+
+_BASIS_ADVICE = {
+    "not_medically_necessary": "Basis: **not medically necessary**: a criterion is documented not met, or the "
+                               "guideline does not recommend the treatment.",
+    "insufficient_documentation": "Basis: **insufficient documentation**: nothing is documented against it, but "
+                                  "something the guideline requires is not documented; the records below may "
+                                  "change it."}
 
 
 def checklist_markdown(data: dict[str, Any]) -> str:
@@ -49,8 +56,13 @@ def report_markdown(case_id: str, results: list[ItemResult]) -> str:
             out += [f"No prediction: {r.selection}", ""]
             continue
         verdict = "likely CERTIFIED" if r.decision == "certify" else "likely NOT certified"
-        out += [f"**{verdict}** under {r.rule} ({r.guideline}, {r.edition}); {r.selection}.", "",
-                "| | criterion | citation |", "|---|---|---|"]
+        out += [f"**{verdict}** under {r.rule} ({r.guideline}, {r.edition}); {r.selection}.", ""]
+        if r.decision_basis in _BASIS_ADVICE:
+            out += [_BASIS_ADVICE[r.decision_basis], ""]
+        if r.conditional_on:
+            out += [f"**Conditional:** {conditional_text(r).removeprefix('conditional: ')}; this item stands or "
+                    "falls with that surgery.", ""]
+        out += ["| | criterion | citation |", "|---|---|---|"]
         for c in r.criteria:
             mark = {"met": "✅ met", "not_met": "❌ not met", "not_documented": "⚠️ not documented"}[c.verdict]
             out.append(f"| {mark} | **{c.code}** {c.title} | {c.citation} |")
