@@ -475,6 +475,7 @@ def new(session: Session, treatment: str, out: Path, case_id: str | None, day, n
     from checker.evaluation.selection import resolve_treatment
     from checker.office.questionnaire import answers_from, case_data, parse_answer, questionnaire
     from checker.reading.cases import load_case
+    from checker.ruleset.facts import LEVEL_KINDS
     from checker.yamlio import load_yaml
     catalog = session.catalog()
     req = resolve_treatment(catalog, treatment, day.date() if day else None)
@@ -483,7 +484,8 @@ def new(session: Session, treatment: str, out: Path, case_id: str | None, day, n
     def ask(spec) -> Any:
         if no_input:
             return None
-        hint = {"bool": "y/n/?", "enum": "/".join(spec.values or []) + "/?", "levels": "e.g. L4-L5, L5-S1, or ?"}
+        hint = {"bool": "y/n/?", "enum": "/".join(spec.values or []) + "/?",
+                "levels": f"{LEVEL_KINDS[spec.level_kind][0]}, {LEVEL_KINDS[spec.level_kind][1]}, or ?"}
         while True:
             text = click.prompt(f"{spec.question} [{hint.get(spec.type.value, '?')}]", default="",
                                 show_default=False)
