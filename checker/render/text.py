@@ -405,3 +405,42 @@ def diff_lines(ref: str, fixtures: list[dict[str, Any]], items: list[dict[str, A
                      f" (actual {i['actual'] or '-'})")
         lines += [f"           {line}" for line in i["criteria"]]
     return lines
+
+
+def _metric_row(label: str, g: dict[str, Any]) -> str:
+    def num(x: float | None) -> str:
+        return "-" if x is None else f"{x:.2f}"
+    r, s = g["reasons"], g["reasons"]["shuffled"]
+    shuffled = "-" if s["mean"] is None else f"{num(s['mean'])} [{num(s['low'])}, {num(s['high'])}]"
+    return (f"{clip(label, 20):<20} {g['items']:>5} {num(g['balanced_accuracy']):>5} "
+            f"{g['overturns_caught']:>3}/{g['overturned']:<3} {g['false_overturns']:>5}  "
+            f"{r['agree']:>3}/{r['named']:<3} {num(r['agreement']):>4}  {shuffled}")
+
+
+def _metric_legend(m: dict[str, Any]) -> list[str]:
+    return wrap(f"BA = balanced accuracy; caught = actual overturns predicted Overturned; false = Upheld items "
+                f"predicted Overturned; reasons = Upheld items whose reviewer's reason is among the blocking "
+                f"criteria / those whose rationale names a criterion; shuffled = the same with the rationales "
+                f"shuffled within the family ({m['shuffles']} times, seed {m['seed']}): mean [95% interval].")
+
+
+_METRIC_HEADER = (f"{'family':<20} {'items':>5} {'BA':>5} {'caught':^7} {'false':>5}  {'reasons':^7} {'rate':>4}  "
+                  "shuffled [95%]")
+
+
+def metrics_lines(m: dict[str, Any]) -> list[str]:
+    """The auditor's figures (checker.audit.metrics) per family and in total."""
+    lines = ["Auditor's figures", _METRIC_HEADER]
+    lines += [_metric_row(f, g) for f, g in m["families"].items()]
+    return lines + [_metric_row("total", m["total"]), *_metric_legend(m)]
+
+
+def metrics_compare_lines(before: dict[str, Any], after: dict[str, Any], labels=("before", "after")) -> list[str]:
+    """Two runs' figures side by side, family by family (a family one run lacks is marked so)."""
+    lines = [_METRIC_HEADER]
+    for family in sorted(set(before["families"]) | set(after["families"])) + ["total"]:
+        lines.append(family)
+        for label, m in zip(labels, (before, after)):
+            g = m["total"] if family == "total" else m["families"].get(family)
+            lines.append(_metric_row(f"  {label}", g) if g else f"  {label:<18} (no items)")
+    return lines + _metric_legend(after)
