@@ -201,3 +201,12 @@ def test_random_facts_for_every_rule_get_advice_that_respects_the_record(catalog
             kinds.update(c["kind"] for o in advice["to_certify"] for c in o["changes"])
             kinds.update("any_of" for o in advice["to_certify"] for c in o["changes"] if c["any_of"])
     assert set(kinds) == {"document", "state", "modify", "later", "any_of"}  # every kind of change was checked
+
+
+def test_a_certified_item_lists_the_facts_it_hangs_on_with_their_values(catalog, ref_checker):
+    rule = catalog.rules["MTUS-ACOEM-FCE"]
+    result = ref_checker.check_facts(rule, {"return_to_work_evaluation_needed": True, "working_full_duty": False})
+    assert result.decision == "certify"
+    text = " ".join(" ".join(explain_lines(result, catalog)).split())
+    assert "working_full_duty = true (now false)" in text
+    assert "return_to_work_evaluation_needed missing (now true)" in text

@@ -195,7 +195,7 @@ def change_text(change: dict[str, Any]) -> str:
         return f"{fact} = {fact_value(value)} once the records show it (now {fact_value(before)})"
     if kind == "state":
         return f"{fact} = {fact_value(value)} stated in the request (now not stated)"
-    return f"{fact} = {fact_value(value)} (now not documented)"
+    return f"{fact} = {fact_value(value)} (now {fact_value(before)})"
 
 
 def what_if_lines(r: ItemResult) -> list[str]:
