@@ -157,10 +157,13 @@ def explain(session: Session, case: str, item_no: int | None, fmt: str) -> None:
 @click.option("--busy-timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True, metavar="SECONDS",
               help="With --db: how long to wait while another audit writes into the same store.")
 @click.option("--quiet", is_flag=True, help="No progress bar (there is none either when stderr is not a terminal).")
+@click.option("--metrics", is_flag=True,
+              help="Add the auditor's figures per family: balanced accuracy, overturns caught, false overturns, "
+                   "reason agreement against rationales shuffled within the family.")
 @click.pass_obj
 def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: Path | None, executor: str,
           scheduler: str | None, retry_failed: bool, time_limit: float, max_size: float, busy_timeout: float,
-          quiet: bool) -> None:
+          quiet: bool, metrics: bool) -> None:
     """Predicted vs actual outcome for every item of the cases and folders given, with a confusion matrix.
 
     Exit 0 when all items agree, 1 when any disagrees or has no prediction, 2 when an input failed."""
@@ -172,7 +175,7 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
     from checker.audit.store import Store
     from checker.reading.inputs import count_inputs
     from checker.render.jsonout import write_document
-    from checker.render.text import audit_lines
+    from checker.render.text import audit_lines, metrics_lines
     session.catalog()  # bad rules: exit 2 before any work
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(db or Path(tmp) / "audit.sqlite", busy_seconds=busy_timeout)
@@ -202,11 +205,15 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
             return ({"input": e["path"], "reason": e["reason"]} for e in store.run_inputs(run, status)
                     if status != "read" or e["reason"])
 
+        figures = None
+        if metrics:
+            from checker.audit.metrics import auditor_metrics, catalog_phrases
+            figures = auditor_metrics(store.run_items(run), catalog_phrases(session.catalog()))
         out = sys.stdout
         if fmt == "json":  # streamed: memory stays flat in the number of letters
             write_document(out, [("summary", summary), ("items", _plain_rows(store.run_items(run))),
                                  ("errors", listed("failed")), ("skipped", listed("skipped")),
-                                 ("warnings", listed("read"))])
+                                 ("warnings", listed("read"))] + ([("metrics", figures)] if metrics else []))
         elif fmt == "jsonl":
             for row in _plain_rows(store.run_items(run)):
                 out.write(json.dumps({"type": "item", **row}, default=str) + "\n")
@@ -214,10 +221,12 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
                 for e in listed(status):
                     out.write(json.dumps({"type": kind, **e}) + "\n")
             out.write(json.dumps({"type": "summary", **summary}) + "\n")
+            if metrics:
+                out.write(json.dumps({"type": "metrics", **figures}) + "\n")
         else:
             rows = (SimpleNamespace(**row) for row in store.run_items(run))
             for line in audit_lines(summary, rows, list(listed("failed")), list(listed("skipped")),
-                                    list(listed("read"))):
+                                    list(listed("read"))) + (["", *metrics_lines(figures)] if metrics else []):
                 out.write(line + "\n")
         agree_all = summary["items_compared"] == summary["items"] == summary["agree"]
         failed = summary["inputs_failed"]
@@ -475,6 +484,7 @@ def new(session: Session, treatment: str, out: Path, case_id: str | None, day, n
     from checker.evaluation.selection import resolve_treatment
     from checker.office.questionnaire import answers_from, case_data, parse_answer, questionnaire
     from checker.reading.cases import load_case
+    from checker.ruleset.facts import LEVEL_KINDS
     from checker.yamlio import load_yaml
     catalog = session.catalog()
     req = resolve_treatment(catalog, treatment, day.date() if day else None)
@@ -483,7 +493,8 @@ def new(session: Session, treatment: str, out: Path, case_id: str | None, day, n
     def ask(spec) -> Any:
         if no_input:
             return None
-        hint = {"bool": "y/n/?", "enum": "/".join(spec.values or []) + "/?", "levels": "e.g. L4-L5, L5-S1, or ?"}
+        hint = {"bool": "y/n/?", "enum": "/".join(spec.values or []) + "/?",
+                "levels": f"{LEVEL_KINDS[spec.level_kind][0]}, {LEVEL_KINDS[spec.level_kind][1]}, or ?"}
         while True:
             text = click.prompt(f"{spec.question} [{hint.get(spec.type.value, '?')}]", default="",
                                 show_default=False)

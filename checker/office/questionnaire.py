@@ -9,7 +9,7 @@ from checker.errors import InputError
 from checker.evaluation.engine import ReferenceEvaluator, prepare
 from checker.evaluation.selection import ResolvedTreatment
 from checker.evaluation.verdicts import applicable
-from checker.ruleset.facts import FactSpec, FactType, coerce_value
+from checker.ruleset.facts import FactSpec, FactType, check_level_kind, coerce_value
 from checker.ruleset.rules import Catalog
 
 Ask = Callable[[FactSpec], Any]  # returns a value, or None for "not documented"
@@ -69,7 +69,7 @@ def parse_answer(spec: FactSpec, text: str) -> Any:
     if spec.type is FactType.NUMBER:
         return coerce_value(spec, float(text))
     if spec.type is FactType.LEVELS:
-        return coerce_value(spec, [p for p in text.replace(";", ",").split(",") if p.strip()])
+        return check_level_kind(spec, coerce_value(spec, [p for p in text.replace(";", ",").split(",") if p.strip()]))
     return coerce_value(spec, text)
 
 
@@ -105,7 +105,10 @@ def answers_from(data: Any, catalog: Catalog, source: str = "--answers") -> dict
             raise InputError(source, catalog.vocabulary.unknown(name), field=str(name))
         if value is not None:
             try:
-                out[name] = coerce_value(catalog.vocabulary[name], value)
+                spec = catalog.vocabulary[name]
+                out[name] = coerce_value(spec, value)
+                if spec.type is FactType.LEVELS:
+                    check_level_kind(spec, out[name])
             except ValueError as exc:
                 raise InputError(source, f"{name}: {exc}", field=str(name)) from None
     return out

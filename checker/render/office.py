@@ -8,7 +8,7 @@ import html
 from typing import Any
 
 from checker.evaluation.checker import ItemResult, consulted_leaves
-from checker.render.text import conditional_text, fact_value
+from checker.render.text import cannot_change, change_text, conditional_text, fact_value
 
 _BASIS_ADVICE = {
     "not_medically_necessary": "Basis: **not medically necessary**: a criterion is documented not met, or the "
@@ -42,8 +42,9 @@ def checklist_markdown(data: dict[str, Any]) -> str:
 
 
 def records_to_attach(r: ItemResult) -> list[str]:
-    """What the office should add to the request: the guidance of every criterion that is not met yet."""
-    return [f"{c.code}: {c.to_meet}" for c in r.criteria if c.verdict != "met"]
+    """What the office should add to the request: the guidance of every criterion that is not met yet and that
+    documentation can still meet (not one whose guidance contradicts what the records document)."""
+    return [f"{c.code}: {c.to_meet}" for c in r.criteria if c.verdict != "met" and c.code not in cannot_change(r)]
 
 
 def report_markdown(case_id: str, results: list[ItemResult]) -> str:
@@ -74,12 +75,16 @@ def report_markdown(case_id: str, results: list[ItemResult]) -> str:
                     f"{f.name} = {fact_value(f.value)}: \u201c{f.evidence['quote']}\u201d ({f.evidence['source']})"
                     for f in evidence))
         attach = records_to_attach(r)
+        for code, facts in cannot_change(r).items():
+            out += ["", f"**{code} cannot be met by documenting more or requesting less**" + (
+                ": it rests on what the records document (" + "; ".join(
+                    f"{k} = {fact_value(v)}" for k, v in facts.items()) + ")." if facts else ".")]
         if attach:
             out += ["", "**Records to attach or document:**", ""] + [f"- [ ] {a}" for a in attach]
         if r.what_if and r.what_if["to_certify"]:
             best = r.what_if["to_certify"][0]
             out += ["", "**Smallest change that would make it certifiable:** " + "; ".join(
-                f"{c['fact']} = {fact_value(c['value'])}" for c in best["changes"])]
+                change_text(c) for c in best["changes"])]
         out.append("")
     return "\n".join(out)
 

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from checker.evaluation.checker import CriterionResult, FactUse, ItemResult, consulted_leaves
 from checker.ruleset.conditions import describe
-from checker.ruleset.facts import FactVocabulary
+from checker.ruleset.facts import LEVEL_KINDS, FactVocabulary
 from checker.ruleset.rules import Catalog, Criterion, Rule
 
 WIDTH = 80
@@ -94,8 +94,12 @@ def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
             lines += wrap(f"item {r.index}: no prediction: {r.selection}", 4, first="  ")
         elif r.what_if and r.decision == "non-certify" and r.what_if["to_certify"]:
             best = r.what_if["to_certify"][0]
-            lines += wrap(f"item {r.index} certifiable with: " + "; ".join(_change_text(c) for c in best["changes"])
+            lines += wrap(f"item {r.index} certifiable with: " + "; ".join(change_text(c) for c in best["changes"])
                           + f" [meets {', '.join(best['satisfies'])}]", 4, first="  ")
+        elif r.decision == "non-certify" and cannot_change(r):
+            lines += wrap(f"item {r.index} not certifiable as documented: " + "; ".join(
+                f"{code} rests on {_rests_on(facts) or 'the record'}" for code, facts in cannot_change(r).items()),
+                4, first="  ")
     return lines
 
 
@@ -118,7 +122,7 @@ def _undocumented(facts: list[FactUse]) -> list[str]:
     return list(dict.fromkeys(f.name for f in consulted_leaves(facts) if f.value is None))
 
 
-def _criterion_lines(c: CriterionResult) -> list[str]:
+def _criterion_lines(c: CriterionResult, rests_on: dict[str, Any] | None = None) -> list[str]:
     role = "" if c.role == "required" else f" ({c.role})"
     lines = wrap(f"{c.code} {c.title}{role}", 6, first=f"  [{_LABEL[c.verdict]}] ")
     lines += wrap(c.citation, 6)
@@ -129,7 +133,9 @@ def _criterion_lines(c: CriterionResult) -> list[str]:
     missing = _undocumented(c.facts)
     if c.verdict == "not_documented" and missing:
         lines += wrap(f"not documented: {', '.join(missing)}", 6)
-    if c.verdict != "met":
+    if rests_on is not None:  # its guidance would contradict the records
+        lines += wrap(f"cannot be met as documented ({_rests_on(rests_on) or 'no change found'})", 6)
+    elif c.verdict != "met":
         lines += wrap(f"to meet: {c.to_meet}", 6)
     return lines
 
@@ -194,7 +200,7 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
         lines += wrap("; ".join(because), 11, first="Because    ")
     lines += ["", "Criteria"]
     for c in r.criteria:
-        lines += _criterion_lines(c)
+        lines += _criterion_lines(c, cannot_change(r).get(c.code))
     if r.not_applicable:
         lines += ["", "Not applicable"]
         for na in r.not_applicable:
@@ -208,17 +214,28 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
     return lines
 
 
-def _change_text(change: dict[str, Any]) -> str:
+def change_text(change: dict[str, Any]) -> str:
+    """One what-if change as an office reads it: what to document, state, or request instead (see whatif)."""
+    fact, value, before, kind = change["fact"], change["value"], change["before"], change.get("kind", "document")
+    if value is None:
+        return f"{fact} missing (now {fact_value(before)})"
+    where = " in the request" if kind == "state" else ""
+    levels = change.get("level_kind")
     if change["placeholder"]:
-        return f"{change['fact']} stated"
-    if change["value"] is None:
-        return f"{change['fact']} missing (now {fact_value(change['before'])})"
-    before = "not documented" if change["before"] is None else fact_value(change["before"])
-    return f"{change['fact']} = {fact_value(change['value'])} (now {before})"
+        return f"{fact} stated{where} ({', '.join(LEVEL_KINDS[levels])})"
+    if change.get("any_of"):
+        return f"{fact} = any of {', '.join(value)}{where} ({LEVEL_KINDS[levels][0]}; now not documented)"
+    if kind == "modify":
+        return f"{fact} = {fact_value(value)} instead of {fact_value(before)} (a smaller request)"
+    if kind == "later":
+        return f"{fact} = {fact_value(value)} once the records show it (now {fact_value(before)})"
+    if kind == "state":
+        return f"{fact} = {fact_value(value)} stated in the request (now not stated)"
+    return f"{fact} = {fact_value(value)} (now {fact_value(before)})"
 
 
 def what_if_lines(r: ItemResult) -> list[str]:
-    """The smallest sets of facts that would make the item certifiable, or the facts it hangs on."""
+    """The smallest sets of changes that would make the item certifiable, or the facts it hangs on."""
     w = r.what_if
     if not w:
         return []
@@ -226,12 +243,16 @@ def what_if_lines(r: ItemResult) -> list[str]:
     if r.decision == "certify" and w["would_sink"]:
         lines.append("  Certifiable as documented; it would not be with any one of these:")
         for change in w["would_sink"]:
-            lines += wrap(_change_text(change), 6, first="  - ")
+            lines += wrap(change_text(change), 6, first="  - ")
     elif r.decision == "non-certify" and w["to_certify"]:
-        lines.append("  Certifiable if the records documented (any one option):")
+        lines.append("  Certifiable with any one of these (what to document, or a smaller request):")
         for n, option in enumerate(w["to_certify"], start=1):
-            text = "; ".join(_change_text(c) for c in option["changes"])
+            text = "; ".join(change_text(c) for c in option["changes"])
             lines += wrap(f"{text} [meets {', '.join(option['satisfies'])}]", 6, first=f"  {n}. ")
+    for code, facts in cannot_change(r).items():
+        lines += wrap(f"{code} cannot be met by documenting more or requesting less"
+                      + (f": it rests on what the records document ({_rests_on(facts)})" if facts else ""), 4,
+                      first="  ")
     return lines
 
 
@@ -244,9 +265,19 @@ def change_lines(r: ItemResult) -> list[str]:
         lines += wrap("The guideline does not recommend this treatment; documentation alone will not make it "
                       "certifiable (only evidence that rebuts the MTUS presumption could).", 4, first="  - ")
     for c in r.criteria:
-        if c.blocking:
+        if c.blocking and c.code not in cannot_change(r):
             lines += wrap(f"{c.code}: {c.to_meet}", 4, first="  - ")
     return lines
+
+
+def cannot_change(r: ItemResult) -> dict[str, dict[str, Any]]:
+    """The blocking criteria no documentation or smaller request can meet, with the documented facts they rest
+    on (their guidance would ask the office to contradict its records)."""
+    return {s["criterion"]: s["facts"] for s in (r.what_if or {}).get("cannot_change", [])}
+
+
+def _rests_on(facts: dict[str, Any]) -> str:
+    return "; ".join(f"{k} = {fact_value(v)}" for k, v in facts.items())
 
 
 def audit_lines(summary: dict[str, Any], results: Iterable[ItemResult], errors: list[dict[str, str]],
@@ -439,3 +470,42 @@ def diff_lines(ref: str, fixtures: list[dict[str, Any]], items: list[dict[str, A
                      f" (actual {i['actual'] or '-'})")
         lines += [f"           {line}" for line in i["criteria"]]
     return lines
+
+
+def _metric_row(label: str, g: dict[str, Any]) -> str:
+    def num(x: float | None) -> str:
+        return "-" if x is None else f"{x:.2f}"
+    r, s = g["reasons"], g["reasons"]["shuffled"]
+    shuffled = "-" if s["mean"] is None else f"{num(s['mean'])} [{num(s['low'])}, {num(s['high'])}]"
+    return (f"{clip(label, 20):<20} {g['items']:>5} {num(g['balanced_accuracy']):>5} "
+            f"{g['overturns_caught']:>3}/{g['overturned']:<3} {g['false_overturns']:>5}  "
+            f"{r['agree']:>3}/{r['named']:<3} {num(r['agreement']):>4}  {shuffled}")
+
+
+def _metric_legend(m: dict[str, Any]) -> list[str]:
+    return wrap(f"BA = balanced accuracy; caught = actual overturns predicted Overturned; false = Upheld items "
+                f"predicted Overturned; reasons = Upheld items whose reviewer's reason is among the blocking "
+                f"criteria / those whose rationale names a criterion; shuffled = the same with the rationales "
+                f"shuffled within the family ({m['shuffles']} times, seed {m['seed']}): mean [95% interval].")
+
+
+_METRIC_HEADER = (f"{'family':<20} {'items':>5} {'BA':>5} {'caught':^7} {'false':>5}  {'reasons':^7} {'rate':>4}  "
+                  "shuffled [95%]")
+
+
+def metrics_lines(m: dict[str, Any]) -> list[str]:
+    """The auditor's figures (checker.audit.metrics) per family and in total."""
+    lines = ["Auditor's figures", _METRIC_HEADER]
+    lines += [_metric_row(f, g) for f, g in m["families"].items()]
+    return lines + [_metric_row("total", m["total"]), *_metric_legend(m)]
+
+
+def metrics_compare_lines(before: dict[str, Any], after: dict[str, Any], labels=("before", "after")) -> list[str]:
+    """Two runs' figures side by side, family by family (a family one run lacks is marked so)."""
+    lines = [_METRIC_HEADER]
+    for family in sorted(set(before["families"]) | set(after["families"])) + ["total"]:
+        lines.append(family)
+        for label, m in zip(labels, (before, after)):
+            g = m["total"] if family == "total" else m["families"].get(family)
+            lines.append(_metric_row(f"  {label}", g) if g else f"  {label:<18} (no items)")
+    return lines + _metric_legend(after)

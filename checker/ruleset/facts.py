@@ -38,9 +38,31 @@ class FactSpec(BaseModel):
     question: str | None = None
     values: list[str] | None = None
     sum_of: list[str] | None = None  # computed as the sum of these facts when they are all documented
+    # What kind of spinal level a levels fact records: disc = a segment between two vertebrae (L4-L5, the
+    # level of a disc or facet on imaging), root = a nerve root, dermatome or myotome (L5); unset = either.
+    level_kind: Literal["disc", "root"] | None = None
+    # A documented number that only grows as time passes or care goes on (weeks since injury, sessions
+    # completed): the what-if advice may propose a larger value, never a smaller one.
+    grows: bool = False
+    # A request amount's smallest sensible value (default 1: a count of 0 is no request; refills may be 0).
+    least: int | None = None
+    # A requested value and the smaller requests a reviewer may modify it to (purchase -> rental).
+    reduces_to: dict[str, list[str]] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "FactSpec":
+        if self.level_kind is not None and self.type is not FactType.LEVELS:
+            raise ValueError("`level_kind` is for levels facts")
+        if self.grows and (self.source != "clinical" or self.type not in (FactType.INTEGER, FactType.NUMBER)):
+            raise ValueError("`grows` is for documented (clinical) number facts")
+        if self.least is not None and (self.source != "request" or self.type not in (FactType.INTEGER, FactType.NUMBER)):
+            raise ValueError("`least` is for request number facts")
+        if self.reduces_to is not None:
+            if self.source != "request" or self.type is not FactType.ENUM:
+                raise ValueError("`reduces_to` is for request enum facts")
+            unknown = [v for k, vs in self.reduces_to.items() for v in [k, *vs] if v not in (self.values or [])]
+            if unknown:
+                raise ValueError(f"`reduces_to` names {unknown[0]!r}, not one of the fact's values")
         if self.type is FactType.ENUM and not self.values:
             raise ValueError("an enum fact needs `values`")
         if self.type is not FactType.ENUM and self.values is not None:
@@ -139,6 +161,40 @@ def level_span(text: str) -> list[str]:
 def level_parts(level: str) -> set[str]:
     """The vertebrae/roots a level touches: 'L4-L5' -> {'L4', 'L5'}."""
     return set(level.split("-"))
+
+
+# What a levels fact's kind is called and an example of it, for questions, prompts and advice.
+LEVEL_KINDS = {"disc": ("disc levels", "e.g. L4-L5, L5-S1"), "root": ("nerve roots", "e.g. L5, S1"),
+               None: ("levels", "e.g. L4-L5 or L5")}
+
+
+def check_level_kind(spec: FactSpec, levels: list[str]) -> list[str]:
+    """An office's answer for a levels fact, in the fact's kind: a disc level is not a dermatome (ValueError)."""
+    for level in levels:
+        if spec.level_kind == "disc" and "-" not in level:
+            raise ValueError(f"{spec.name} records disc levels ({LEVEL_KINDS['disc'][1]}); {level} is a nerve "
+                             f"root or dermatome: name the disc level ({' or '.join(levels_as([level], 'disc'))})")
+        if spec.level_kind == "root" and "-" in level:
+            raise ValueError(f"{spec.name} records nerve roots or dermatomes ({LEVEL_KINDS['root'][1]}); {level} is "
+                             f"a disc level: name the roots ({', '.join(levels_as([level], 'root'))})")
+    return levels
+
+
+def levels_as(levels: list[str], kind: str | None) -> list[str]:
+    """The same levels in another kind's terms, as the rules match them (a root and a segment match when the
+    segment touches the root): as roots, L4-L5 is L4 and L5; as disc levels, the root L4 is L3-L4 or L4-L5
+    (the discs that can compress it). kind None keeps them as they are."""
+    out: list[str] = []
+    for level in levels:
+        if kind == "root":
+            found = level.split("-")
+        elif kind == "disc" and "-" not in level:
+            i = _SEGMENTS.index(level)
+            found = [f"{_SEGMENTS[j]}-{_SEGMENTS[j + 1]}" for j in (i - 1, i) if 0 <= j < len(_SEGMENTS) - 1]
+        else:
+            found = [level]
+        out += [x for x in found if x not in out]
+    return out
 
 
 def levels_overlap(a: list[str], b: list[str]) -> bool:
