@@ -1,0 +1,287 @@
+"""Sections of a clinical text: which part of the record a sentence is in, as a reviewer reads it (every phrase in
+rules/extraction/sections.yaml).
+
+Two kinds of text:
+
+- A headed note (a PR-2 progress report, a SOAP or H&P note): at least `headed.min_headings` lines start with a
+  heading ("SUBJECTIVE COMPLAINTS:", "Physical Examination", "Diagnoses:", "PLAN - ..."). A heading opens its
+  section, which runs to the next heading; after a sentence end, a capitalized "Plan: ..." is a heading too.
+  Identifier headings and lines (patient name, DOB, claim number, date of service, provider, address, signature)
+  open the `header` section, which also ends at a blank line; text outside any heading (before the first, after
+  a header block) is read as prose. A blank line inside a section starts a new sentence.
+- Prose (an IMR letter's clinical case summary): each sentence is placed by the leftmost cue it contains
+  ("On examination", "MRI ... showed", "Diagnoses included", "The treatment plan included"); administrative
+  language (utilization review, IMR) puts it in no section. A sentence without a cue continues the section of
+  the sentence before when that section `continues` ("Objective findings included tenderness. Straight leg raise
+  was positive.") and the sentence does not open a new subject (`prose.breaks`: a new visit's date, "A progress
+  report dated ...", the patient's introduction); otherwise it is in no section.
+
+The extractor (extraction.py) makes every section boundary a sentence boundary, so a quote never runs across
+one, and never scans a section with `scanned: false` (the header). The note's date of service is the first
+`date_of_service.labels` label, in the order listed, that a date follows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from checker.ruleset.layout import RulesFolder
+from checker.ruleset.regexes import checked
+from checker.yamlio import load_yaml, validate
+
+_FLAGS = re.IGNORECASE
+MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                      "dec"), start=1)}
+_DATE = re.compile(r"(?P<m>\d{1,2})[/-](?P<d>\d{1,2})[/-](?P<y>\d{4}|\d{2})\b|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b"
+                   r"|(?P<mn>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (?P<md>\d{1,2})(?:st|nd|rd|th)?,? "
+                   r"(?P<my>\d{4})\b", re.IGNORECASE)
+_LINE = re.compile(r"[^\n]*(?:\n|$)")
+_LEAD = r"[ \t]*(?:[-*\u2022>]+[ \t]*|\(?\d{1,2}[.)][ \t]+|[A-Z][.)][ \t]+)?"  # a bullet or a number before a heading
+
+
+def _regexes(values: list[str]) -> list[str]:
+    """Every regex compiles and cannot backtrack catastrophically (ValueError naming the bad one)."""
+    for v in values:
+        checked(v, _FLAGS)
+    return values
+
+
+_CHECKED = classmethod(lambda cls, values: _regexes(values))
+
+
+class SectionSpec(BaseModel):
+    """One section: the headings that open it in a note, the cues that place a prose sentence in it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    headings: list[str] = []     # regexes for a heading at a line start (see sections.yaml)
+    subheadings: list[str] = []  # headings of other sections that, inside this one, open nothing ("Impression:")
+    lines: list[str] = []        # regexes for a line that belongs to the section without a colon
+    cues: list[str] = []         # regexes that place a prose sentence in the section
+    continues: bool = False      # a prose sentence without a cue stays in the section
+    scanned: bool = True         # false: never read for facts (the identifiers)
+
+    _checked = field_validator("headings", "subheadings", "lines", "cues")(_CHECKED)
+
+
+class Headed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_headings: int = Field(default=2, ge=1)
+
+
+class Prose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    none: list[str] = []    # administrative language: the sentence is in no section
+    breaks: list[str] = []  # a sentence without a cue that opens a new subject continues nothing
+
+    _checked = field_validator("none", "breaks")(_CHECKED)
+
+
+class DateOfService(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[str] = Field(min_length=1)  # regexes a date follows, in order of preference
+
+    _checked = field_validator("labels")(_CHECKED)
+
+
+class SectionsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    headed: Headed = Headed()
+    sections: dict[str, SectionSpec] = Field(min_length=1)
+    prose: Prose = Prose()
+    date_of_service: DateOfService
+
+    @field_validator("sections")
+    @classmethod
+    def _names(cls, sections: dict[str, SectionSpec]) -> dict[str, SectionSpec]:
+        for name in sections:
+            if not re.fullmatch(r"[a-z][a-z_]*", name):
+                raise ValueError(f"section name {name!r}: lower-case letters and underscores only")
+        return sections
+
+
+@dataclass
+class Part:
+    """A stretch of a headed note (original offsets): a section opened by a heading, or prose (section None)."""
+
+    start: int
+    end: int
+    section: str | None
+    heading: str | None = None
+
+
+@dataclass
+class Section:
+    """A run of sentences in one section (original offsets), as shown to a person."""
+
+    name: str
+    start: int
+    end: int
+    heading: str | None = None
+
+
+@dataclass
+class NoteDate:
+    date: dt.date
+    quote: str  # the label and the date as written
+    start: int
+
+
+class SectionReader:
+    """The sections of rules/extraction/sections.yaml, compiled."""
+
+    def __init__(self, spec: SectionsFile):
+        self.spec = spec
+        self.names = list(spec.sections)
+        self.unscanned = frozenset(n for n, s in spec.sections.items() if not s.scanned)
+        self.continuing = frozenset(n for n, s in spec.sections.items() if s.continues)
+        headings = sorted(((h, n) for n, s in spec.sections.items() for h in s.headings), key=lambda x: -len(x[0]))
+        self._heading_names = [n for _, n in headings]
+        alternation = "|".join(f"(?P<h{i}>{h})" for i, (h, _) in enumerate(headings)) or "(?!)"
+        # a heading at a line start: a colon follows, or it is the whole line, or it is in capitals and a dash follows
+        self._line_heading = re.compile(rf"^{_LEAD}(?:{alternation})(?:[ \t]*:|[ \t]*$|(?=[ \t]+[-\u2013\u2014][ \t]))",
+                                        _FLAGS | re.MULTILINE)
+        self._mid_heading = re.compile(rf"(?<=[.!?])[ \t]+(?=[A-Z])(?:{alternation})[ \t]*:(?=\s)", _FLAGS)
+        lines = [(p, n) for n, s in spec.sections.items() for p in s.lines]
+        self._line_names = [n for _, n in lines]
+        self._lines = re.compile(rf"^{_LEAD}(?:" + ("|".join(f"(?P<l{i}>{p})" for i, (p, _) in enumerate(lines))
+                                                      or "(?!)") + ")", _FLAGS | re.MULTILINE)
+        self._subheadings = {n: re.compile("|".join(f"(?:{h})" for h in s.subheadings), _FLAGS)
+                             for n, s in spec.sections.items() if s.subheadings}
+        self._cues = [(n, re.compile("|".join(f"(?:{c})" for c in s.cues), _FLAGS))
+                      for n, s in spec.sections.items() if s.cues]
+        self._none = re.compile("|".join(f"(?:{p})" for p in spec.prose.none) or "(?!)", _FLAGS)
+        self._breaks = re.compile("|".join(f"(?:{p})" for p in spec.prose.breaks) or "(?!)", _FLAGS)
+        self._date_labels = [re.compile(rf"(?:{label})\W{{0,3}}(?={_DATE.pattern})", _FLAGS | re.MULTILINE)
+                             for label in spec.date_of_service.labels]
+
+    # ---- headed notes -----------------------------------------------------------------------------
+
+    def _heading(self, m: re.Match, prefix: str, names: list[str]) -> str:
+        return names[int(m.lastgroup[len(prefix):])]
+
+    def parts(self, text: str) -> list[Part] | None:
+        """A headed note's parts in order (covering every non-blank line), or None when the text is prose."""
+        starts: list[tuple[int, str, str]] = []  # (offset, section, heading as written)
+        for m in self._line_heading.finditer(text):
+            if self._capitals_or_colon(m):
+                group = m.group(m.lastgroup)
+                starts.append((m.start(m.lastgroup), self._heading(m, "h", self._heading_names), group))
+        if len(starts) < self.spec.headed.min_headings:
+            return None
+        for m in self._mid_heading.finditer(text):
+            starts.append((m.start(m.lastgroup), self._heading(m, "h", self._heading_names), m.group(m.lastgroup)))
+        taken = {s for s, _, _ in starts}
+        for m in self._lines.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if not any(line_start <= s <= m.end() for s in taken):
+                starts.append((m.start(m.lastgroup), self._heading(m, "l", self._line_names), None))
+        opened: list[tuple[int, str, str | None]] = []
+        for start, name, heading in sorted(starts):
+            current = opened[-1][1] if opened else None
+            keep = self._subheadings.get(current)
+            if heading is not None and keep is not None and keep.fullmatch(heading):
+                continue  # "Impression:" inside an MRI report
+            opened.append((start, name, heading))
+        parts: list[Part] = []
+        pos = 0
+        for i, (start, name, heading) in enumerate(opened):
+            if start > pos:
+                parts.append(Part(pos, start, None))
+            end = opened[i + 1][0] if i + 1 < len(opened) else len(text)
+            parts.append(Part(start, end, name, heading))
+            pos = end
+        return self._paragraphs(text, parts)
+
+    def _capitals_or_colon(self, m: re.Match) -> bool:
+        """A heading followed by a dash counts only in capitals ("PLAN - continue"), not "Plan - ..."."""
+        rest = m.string[m.end():m.end() + 4].lstrip(" \t")
+        if not rest[:1] or rest[:1] not in "-\u2013\u2014":
+            return True
+        return m.group(m.lastgroup).isupper()
+
+    def _paragraphs(self, text: str, parts: list[Part]) -> list[Part]:
+        """Split parts at blank lines: a header ends there (the rest is prose), other sections go on in a new
+        part (a new sentence). Parts are trimmed to their first non-space character; empty ones are dropped."""
+        out: list[Part] = []
+        blank = re.compile(r"\n[ \t]*\n\s*")
+        for part in parts:
+            section, heading, start = part.section, part.heading, part.start
+            for m in blank.finditer(text, part.start, part.end):
+                out.append(Part(start, m.start(), section, heading))
+                start = m.end()
+                if section in self.unscanned:
+                    section, heading = None, None
+            out.append(Part(start, part.end, section, heading))
+        trimmed = []
+        for p in out:
+            lead = len(text[p.start:p.end]) - len(text[p.start:p.end].lstrip())
+            if p.start + lead < p.end:
+                trimmed.append(Part(p.start + lead, p.end, p.section, p.heading))
+        return trimmed
+
+    # ---- prose ------------------------------------------------------------------------------------
+
+    def classify(self, sentences: list[str]) -> list[str | None]:
+        """The section of each prose sentence, in order."""
+        out: list[str | None] = []
+        previous: str | None = None
+        for sentence in sentences:
+            section = self.cue(sentence)
+            if section == "":  # administrative
+                section = None
+            elif section is None and previous in self.continuing and not self._breaks.search(sentence.strip()):
+                section = previous
+            out.append(section)
+            previous = section
+        return out
+
+    def cue(self, sentence: str) -> str | None:
+        """The section of the sentence's leftmost cue, "" for administrative language, None when it has no cue."""
+        if self._none.search(sentence):
+            return ""
+        best: tuple[int, str] | None = None
+        for name, regex in self._cues:
+            m = regex.search(sentence)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), name)
+        return best[1] if best else None
+
+    # ---- the note's date --------------------------------------------------------------------------
+
+    def note_date(self, text: str) -> NoteDate | None:
+        """The date of service: the first label (in the order listed) that a valid date follows."""
+        for label in self._date_labels:
+            for m in label.finditer(text):
+                d = _DATE.match(text, m.end())
+                day = _parse_date(d)
+                if day is not None:
+                    return NoteDate(day, " ".join(text[m.start():d.end()].split()), m.start())
+        return None
+
+
+def _parse_date(m: re.Match) -> dt.date | None:
+    try:
+        if m.group("y"):
+            year = int(m.group("y"))
+            return dt.date(year + 2000 if year < 100 else year, int(m.group("m")), int(m.group("d")))
+        if m.group("iy"):
+            return dt.date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
+        return dt.date(int(m.group("my")), MONTHS[m.group("mn").lower()[:3]], int(m.group("md")))
+    except ValueError:
+        return None
+
+
+def load_sections(rules_dir: str | Path) -> SectionReader:
+    """rules/extraction/sections.yaml, validated (InputErrors naming file, line and field) and compiled."""
+    path = RulesFolder(rules_dir).sections_file()
+    return SectionReader(validate(SectionsFile, load_yaml(path), path))
