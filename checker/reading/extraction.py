@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from checker.errors import InputError, did_you_mean
 from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, list_value
 from checker.reading.requests import find_levels, normalize_request
-from checker.reading.sections import NoteDate, Part, Section, load_sections
+from checker.reading.sections import NoteDate, NoteLayout, Part, Section, load_sections
 from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_overlap
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.regexes import checked, first_chars, required_literals
@@ -245,7 +245,8 @@ def _section_names(names: list[str] | None, info: ValidationInfo) -> list[str] |
         return names
     for name in names:
         if name not in known:
-            raise ValueError(f"unknown section {name!r}{did_you_mean(name, known)}")
+            raise ValueError(f"unknown section {name!r}" + (did_you_mean(name, known) or
+                                                            f" (sections: {', '.join(known)})"))
         if name in info.context["unscanned"]:
             raise ValueError(f"section {name!r} is never scanned for facts")
     return names
@@ -319,6 +320,7 @@ class _Text:
     sentence_starts: list[int]
     source: str
     sections: list[str | None] = field(default_factory=list)  # each sentence's section (empty: none found)
+    bodies: dict[int, int] = field(default_factory=dict)  # a sentence that opens with a heading -> after it
     _found: dict[re.Pattern, bool] = field(default_factory=dict)
     _sites: dict[int, set[str]] = field(default_factory=dict)
 
@@ -472,8 +474,9 @@ class Extractor:
                 starts.append(m.end())
         prepared = _Text(norm, _lower_text(norm), norm_starts, [m.start() for m in tokens], starts, source)
         parts = self.sections.parts(text) if source == "summary" else None
-        if parts:  # a headed note: every part starts a sentence
+        if parts:  # a headed note: every part starts a sentence, and its quotes start after its heading
             starts = sorted(set(starts).union(prepared.norm_pos(p.start) for p in parts) - {len(norm)} | {0})
+            prepared.bodies = {prepared.norm_pos(p.start): prepared.norm_pos(p.body) for p in parts if p.body}
         prepared.sentence_starts = _cap_sentences(norm, starts)
         if source == "summary":
             prepared.sections = self._label(prepared, parts)
@@ -514,6 +517,10 @@ class Extractor:
     def note_date(self, text: str) -> NoteDate | None:
         """A progress note's date of service (sections.yaml `date_of_service`)."""
         return self.sections.note_date(text)
+
+    def layout(self, text: str) -> NoteLayout:
+        """A note's sections and date of service, for a person to see how it was read."""
+        return NoteLayout(self.read_sections(text), self.note_date(text), text)
 
     # ---- extraction -----------------------------------------------------------------------------
 
@@ -884,6 +891,8 @@ def _resolve(rule: FactRule, ftype: FactType, found: list[_Mention]) -> tuple[An
 def _quote_span(text: _Text, pos: int) -> tuple[int, int]:
     """The sentence holding the match, or the part of it around the match when the sentence is long."""
     start, end = text.sentence(pos)
+    if text.bodies.get(start, end) < end:  # "SUBJECTIVE COMPLAINTS: ..." is quoted from after its heading
+        start = text.bodies[start]
     if end - start > QUOTE_MAX:
         start = max(start, pos - QUOTE_MAX // 2)
         end = min(end, start + QUOTE_MAX)

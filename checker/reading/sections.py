@@ -116,7 +116,7 @@ class Part:
     start: int
     end: int
     section: str | None
-    heading: str | None = None
+    body: int | None = None  # where the text after the heading starts (quotes begin there)
 
 
 @dataclass
@@ -126,7 +126,6 @@ class Section:
     name: str
     start: int
     end: int
-    heading: str | None = None
 
 
 @dataclass
@@ -134,6 +133,24 @@ class NoteDate:
     date: dt.date
     quote: str  # the label and the date as written
     start: int
+
+
+@dataclass
+class NoteLayout:
+    """How a progress note reads: its sections (in order) and its date of service."""
+
+    sections: list[Section]
+    date: NoteDate | None
+    text: str
+
+    def line(self, offset: int) -> int:
+        return self.text.count("\n", 0, offset) + 1
+
+    def to_dict(self) -> dict:
+        return {"date_of_service": self.date.date.isoformat() if self.date else None,
+                "date_quote": self.date.quote if self.date else None,
+                "sections": [{"section": s.name, "first_line": self.line(s.start), "last_line": self.line(s.end - 1)}
+                             for s in self.sections]}
 
 
 class SectionReader:
@@ -166,41 +183,40 @@ class SectionReader:
 
     # ---- headed notes -----------------------------------------------------------------------------
 
-    def _heading(self, m: re.Match, prefix: str, names: list[str]) -> str:
-        return names[int(m.lastgroup[len(prefix):])]
-
     def parts(self, text: str) -> list[Part] | None:
         """A headed note's parts in order (covering every non-blank line), or None when the text is prose."""
-        starts: list[tuple[int, str, str]] = []  # (offset, section, heading as written)
+        starts: list[tuple[int, str, str | None, int]] = []  # (offset, section, heading as written, text after it)
         for m in self._line_heading.finditer(text):
             if self._capitals_or_colon(m):
-                group = m.group(m.lastgroup)
-                starts.append((m.start(m.lastgroup), self._heading(m, "h", self._heading_names), group))
+                starts.append(self._opening(m, "h", self._heading_names))
         if len(starts) < self.spec.headed.min_headings:
             return None
-        for m in self._mid_heading.finditer(text):
-            starts.append((m.start(m.lastgroup), self._heading(m, "h", self._heading_names), m.group(m.lastgroup)))
-        taken = {s for s, _, _ in starts}
+        starts += [self._opening(m, "h", self._heading_names) for m in self._mid_heading.finditer(text)]
+        taken = {s[0] for s in starts}
         for m in self._lines.finditer(text):
             line_start = text.rfind("\n", 0, m.start()) + 1
             if not any(line_start <= s <= m.end() for s in taken):
-                starts.append((m.start(m.lastgroup), self._heading(m, "l", self._line_names), None))
-        opened: list[tuple[int, str, str | None]] = []
-        for start, name, heading in sorted(starts):
-            current = opened[-1][1] if opened else None
-            keep = self._subheadings.get(current)
-            if heading is not None and keep is not None and keep.fullmatch(heading):
+                starts.append((m.start(m.lastgroup), self._line_names[int(m.lastgroup[1:])], None, m.start(m.lastgroup)))
+        opened: list[tuple[int, str, str | None, int]] = []
+        for opening in sorted(starts):
+            keep = self._subheadings.get(opened[-1][1] if opened else None)
+            if opening[2] is not None and keep is not None and keep.fullmatch(opening[2]):
                 continue  # "Impression:" inside an MRI report
-            opened.append((start, name, heading))
+            opened.append(opening)
         parts: list[Part] = []
         pos = 0
-        for i, (start, name, heading) in enumerate(opened):
+        for i, (start, name, _, body) in enumerate(opened):
             if start > pos:
                 parts.append(Part(pos, start, None))
             end = opened[i + 1][0] if i + 1 < len(opened) else len(text)
-            parts.append(Part(start, end, name, heading))
+            parts.append(Part(start, end, name, body))
             pos = end
         return self._paragraphs(text, parts)
+
+    def _opening(self, m: re.Match, prefix: str, names: list[str]) -> tuple[int, str, str, int]:
+        """(where the heading starts, its section, the heading as written, where the text after it starts)."""
+        body = re.compile(r"[ \t]*[-\u2013\u2014]?\s*").match(m.string, m.end()).end()
+        return m.start(m.lastgroup), names[int(m.lastgroup[len(prefix):])], m.group(m.lastgroup), body
 
     def _capitals_or_colon(self, m: re.Match) -> bool:
         """A heading followed by a dash counts only in capitals ("PLAN - continue"), not "Plan - ..."."""
@@ -215,18 +231,18 @@ class SectionReader:
         out: list[Part] = []
         blank = re.compile(r"\n[ \t]*\n\s*")
         for part in parts:
-            section, heading, start = part.section, part.heading, part.start
-            for m in blank.finditer(text, part.start, part.end):
-                out.append(Part(start, m.start(), section, heading))
-                start = m.end()
+            section, start, body = part.section, part.start, part.body
+            for m in blank.finditer(text, max(part.start, part.body or 0), part.end):
+                out.append(Part(start, m.start(), section, body))
+                start = body = m.end()
                 if section in self.unscanned:
-                    section, heading = None, None
-            out.append(Part(start, part.end, section, heading))
+                    section = None
+            out.append(Part(start, part.end, section, body))
         trimmed = []
         for p in out:
             lead = len(text[p.start:p.end]) - len(text[p.start:p.end].lstrip())
             if p.start + lead < p.end:
-                trimmed.append(Part(p.start + lead, p.end, p.section, p.heading))
+                trimmed.append(Part(p.start + lead, p.end, p.section, p.body and max(p.body, p.start + lead)))
         return trimmed
 
     # ---- prose ------------------------------------------------------------------------------------
