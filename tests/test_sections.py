@@ -249,6 +249,7 @@ def test_check_a_letter_as_json_carries_evidence_sections(tmp_path):
     (("  history:\n", "  history:\n    colour: blue\n"), "sections.history.colour: unknown field"),
     (("      - 'complain\\w*\\b'\n", "      - 'complain(('\n"), "sections.history.cues: bad regular expression"),
     (("min_headings: 2", "min_headings: 0"), "headed.min_headings"),
+    (("      - 'complain\\w*\\b'\n", "      - 'Complain\\w*\\b'\n"), "written in lower case"),
 ])
 def test_a_bad_sections_file_is_a_one_line_error(tmp_path, edit, message):
     rules = rules_copy(tmp_path)

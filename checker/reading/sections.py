@@ -31,7 +31,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from checker.ruleset.layout import RulesFolder
-from checker.ruleset.regexes import checked
+from checker.ruleset.regexes import checked, first_chars
 from checker.yamlio import load_yaml, validate
 
 _FLAGS = re.IGNORECASE
@@ -40,7 +40,7 @@ MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", 
 _DATE = re.compile(r"(?P<m>\d{1,2})[/-](?P<d>\d{1,2})[/-](?P<y>\d{4}|\d{2})\b|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b"
                    r"|(?P<mn>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (?P<md>\d{1,2})(?:st|nd|rd|th)?,? "
                    r"(?P<my>\d{4})\b", re.IGNORECASE)
-_LINE = re.compile(r"[^\n]*(?:\n|$)")
+_SCAN_POINTS = re.compile(r"\b\w|[^\w\s]")  # where a cue may start
 _LEAD = r"[ \t]*(?:[-*\u2022>]+[ \t]*|\(?\d{1,2}[.)][ \t]+|[A-Z][.)][ \t]+)?"  # a bullet or a number before a heading
 
 
@@ -51,7 +51,16 @@ def _regexes(values: list[str]) -> list[str]:
     return values
 
 
+def _lower_case(values: list[str]) -> list[str]:
+    """Cues are matched on the lower-cased sentence (fast, case-sensitive matching): no capital letters."""
+    for v in _regexes(values):
+        if re.search(r"[A-Z]", re.sub(r"\\.|\(\?P<\w+>|\(\?P=\w+\)", "", v)):
+            raise ValueError(f"{v!r}: matched on the lower-cased sentence, so written in lower case")
+    return values
+
+
 _CHECKED = classmethod(lambda cls, values: _regexes(values))
+_LOWER = classmethod(lambda cls, values: _lower_case(values))
 
 
 class SectionSpec(BaseModel):
@@ -66,7 +75,8 @@ class SectionSpec(BaseModel):
     continues: bool = False      # a prose sentence without a cue stays in the section
     scanned: bool = True         # false: never read for facts (the identifiers)
 
-    _checked = field_validator("headings", "subheadings", "lines", "cues")(_CHECKED)
+    _checked = field_validator("headings", "subheadings", "lines")(_CHECKED)
+    _lower = field_validator("cues")(_LOWER)
 
 
 class Headed(BaseModel):
@@ -81,7 +91,7 @@ class Prose(BaseModel):
     none: list[str] = []    # administrative language: the sentence is in no section
     breaks: list[str] = []  # a sentence without a cue that opens a new subject continues nothing
 
-    _checked = field_validator("none", "breaks")(_CHECKED)
+    _lower = field_validator("none", "breaks")(_LOWER)
 
 
 class DateOfService(BaseModel):
@@ -165,19 +175,28 @@ class SectionReader:
         self._heading_names = [n for _, n in headings]
         alternation = "|".join(f"(?P<h{i}>{h})" for i, (h, _) in enumerate(headings)) or "(?!)"
         # a heading at a line start: a colon follows, or it is the whole line, or it is in capitals and a dash follows
-        self._line_heading = re.compile(rf"^{_LEAD}(?:{alternation})(?:[ \t]*:|[ \t]*$|(?=[ \t]+[-\u2013\u2014][ \t]))",
-                                        _FLAGS | re.MULTILINE)
+        self._line_heading = re.compile(rf"{_LEAD}(?:{alternation})(?:[ \t]*:|[ \t]*(?=\r?\n|\Z)|"
+                                        rf"(?=[ \t]+[-\u2013\u2014][ \t]))", _FLAGS)
         self._mid_heading = re.compile(rf"(?<=[.!?])[ \t]+(?=[A-Z])(?:{alternation})[ \t]*:(?=\s)", _FLAGS)
         lines = [(p, n) for n, s in spec.sections.items() for p in s.lines]
         self._line_names = [n for _, n in lines]
-        self._lines = re.compile(rf"^{_LEAD}(?:" + ("|".join(f"(?P<l{i}>{p})" for i, (p, _) in enumerate(lines))
-                                                      or "(?!)") + ")", _FLAGS | re.MULTILINE)
+        self._lines = re.compile(rf"{_LEAD}(?:" + ("|".join(f"(?P<l{i}>{p})" for i, (p, _) in enumerate(lines))
+                                                     or "(?!)") + ")", _FLAGS)
         self._subheadings = {n: re.compile("|".join(f"(?:{h})" for h in s.subheadings), _FLAGS)
                              for n, s in spec.sections.items() if s.subheadings}
-        self._cues = [(n, re.compile("|".join(f"(?:{c})" for c in s.cues), _FLAGS))
-                      for n, s in spec.sections.items() if s.cues]
-        self._none = re.compile("|".join(f"(?:{p})" for p in spec.prose.none) or "(?!)", _FLAGS)
-        self._breaks = re.compile("|".join(f"(?:{p})" for p in spec.prose.breaks) or "(?!)", _FLAGS)
+        # the cues (lower case, matched on the lower-cased sentence) as alternations, one per first character: a
+        # sentence is tried at its word starts and punctuation only, left to right, so the leftmost cue wins
+        cues = [(c, n) for n, s in spec.sections.items() for c in s.cues]
+        self._cue_names = [n for _, n in cues]
+        firsts = [first_chars(c) for c, _ in cues]
+
+        def bucket(indexes: list[int]) -> re.Pattern | None:
+            return re.compile("|".join(f"(?P<c{i}>{cues[i][0]})" for i in indexes)) if indexes else None
+        alphabet = set().union(*(f for f in firsts if f is not None))
+        self._cue_buckets = {ch: bucket([i for i, f in enumerate(firsts) if f is None or ch in f]) for ch in alphabet}
+        self._cue_anywhere = bucket([i for i, f in enumerate(firsts) if f is None])
+        self._none = re.compile("|".join(f"(?:{p})" for p in spec.prose.none) or "(?!)")
+        self._breaks = re.compile("|".join(f"(?:{p})" for p in spec.prose.breaks) or "(?!)")
         self._date_labels = [re.compile(rf"(?:{label})\W{{0,3}}(?={_DATE.pattern})", _FLAGS | re.MULTILINE)
                              for label in spec.date_of_service.labels]
 
@@ -186,16 +205,18 @@ class SectionReader:
     def parts(self, text: str) -> list[Part] | None:
         """A headed note's parts in order (covering every non-blank line), or None when the text is prose."""
         starts: list[tuple[int, str, str | None, int]] = []  # (offset, section, heading as written, text after it)
-        for m in self._line_heading.finditer(text):
-            if self._capitals_or_colon(m):
+        line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        for pos in line_starts:
+            m = self._line_heading.match(text, pos)
+            if m and self._capitals_or_colon(m):
                 starts.append(self._opening(m, "h", self._heading_names))
         if len(starts) < self.spec.headed.min_headings:
             return None
         starts += [self._opening(m, "h", self._heading_names) for m in self._mid_heading.finditer(text)]
         taken = {s[0] for s in starts}
-        for m in self._lines.finditer(text):
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            if not any(line_start <= s <= m.end() for s in taken):
+        for line_start in line_starts:
+            m = self._lines.match(text, line_start)
+            if m and not any(line_start <= s <= m.end() for s in taken):
                 starts.append((m.start(m.lastgroup), self._line_names[int(m.lastgroup[1:])], None, m.start(m.lastgroup)))
         opened: list[tuple[int, str, str | None, int]] = []
         for opening in sorted(starts):
@@ -252,6 +273,7 @@ class SectionReader:
         out: list[str | None] = []
         previous: str | None = None
         for sentence in sentences:
+            sentence = sentence.lower()
             section = self.cue(sentence)
             if section == "":  # administrative
                 section = None
@@ -262,15 +284,16 @@ class SectionReader:
         return out
 
     def cue(self, sentence: str) -> str | None:
-        """The section of the sentence's leftmost cue, "" for administrative language, None when it has no cue."""
+        """The section of a lower-cased sentence's leftmost cue, "" for administrative language, None when it has
+        no cue."""
         if self._none.search(sentence):
             return ""
-        best: tuple[int, str] | None = None
-        for name, regex in self._cues:
-            m = regex.search(sentence)
-            if m and (best is None or m.start() < best[0]):
-                best = (m.start(), name)
-        return best[1] if best else None
+        for point in _SCAN_POINTS.finditer(sentence):
+            regex = self._cue_buckets.get(sentence[point.start()], self._cue_anywhere)
+            m = regex.match(sentence, point.start()) if regex is not None else None
+            if m:
+                return self._cue_names[int(m.lastgroup[1:])]
+        return None
 
     # ---- the note's date --------------------------------------------------------------------------
 
