@@ -35,7 +35,7 @@ from checker.ruleset.regexes import checked, first_chars
 from checker.yamlio import load_yaml, validate
 
 _FLAGS = re.IGNORECASE
-MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                                       "dec"), start=1)}
 _DATE = re.compile(r"(?P<m>\d{1,2})[/-](?P<d>\d{1,2})[/-](?P<y>\d{4}|\d{2})\b|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b"
                    r"|(?P<mn>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (?P<md>\d{1,2})(?:st|nd|rd|th)?,? "
@@ -71,7 +71,7 @@ class SectionSpec(BaseModel):
     headings: list[str] = []     # regexes for a heading at a line start (see sections.yaml)
     subheadings: list[str] = []  # headings of other sections that, inside this one, open nothing ("Impression:")
     lines: list[str] = []        # regexes for a line that belongs to the section without a colon
-    cues: list[str] = []         # regexes that place a prose sentence in the section
+    cues: list[str] = []         # lower-case regexes that place a prose sentence in the section
     continues: bool = False      # a prose sentence without a cue stays in the section
     scanned: bool = True         # false: never read for facts (the identifiers)
 
@@ -315,7 +315,7 @@ def _parse_date(m: re.Match) -> dt.date | None:
             return dt.date(year + 2000 if year < 100 else year, int(m.group("m")), int(m.group("d")))
         if m.group("iy"):
             return dt.date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
-        return dt.date(int(m.group("my")), MONTHS[m.group("mn").lower()[:3]], int(m.group("md")))
+        return dt.date(int(m.group("my")), _MONTHS[m.group("mn").lower()[:3]], int(m.group("md")))
     except ValueError:
         return None
 
