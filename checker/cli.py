@@ -460,7 +460,7 @@ def requirements(session: Session, treatment: str, day, fmt: str) -> None:
     except InputError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
-    data = checklist(req, catalog)
+    data = checklist(req, catalog, day.date() if day else None)
     if fmt == "json":
         click.echo(to_json(data))
     elif fmt == "markdown":

@@ -168,10 +168,10 @@ def test_every_fault_is_recorded_with_its_reason_and_the_totals_add_up(tmp_path,
     (folder / "notes.md").write_text("not an input")
     real_extract = Extractor.extract
 
-    def extract(self, summary, request, treatment=None, scope=None):
+    def extract(self, summary, request, treatment=None, scope=None, reference_date=None):
         if "ZZBOOM" in summary:
             raise ZeroDivisionError("injected")
-        return real_extract(self, summary, request, treatment)
+        return real_extract(self, summary, request, treatment, reference_date=reference_date)
 
     monkeypatch.setattr(Extractor, "extract", extract)
     monkeypatch.setattr(batch, "read_case", _faulty_read)

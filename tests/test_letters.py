@@ -257,3 +257,29 @@ def test_truncated_real_pdf_is_refused(tmp_path):
     path.write_bytes((CORPUS / "pdf" / "CM16-0213037.pdf").read_bytes()[:20000])
     with pytest.raises(InputError, match="PDF"):
         read_letter(path)
+
+
+@pytest.mark.parametrize("name, injury, ur", [
+    ("001_78eeec1d0058413d.txt", datetime.date(2010, 5, 20), datetime.date(2014, 5, 30)),
+    ("003_3a9b94f0e6b7cf18.txt", datetime.date(2013, 5, 9), datetime.date(2013, 8, 9)),
+    ("004_853e0c89f26f5077.txt", datetime.date(2009, 3, 9), datetime.date(2014, 11, 25)),
+])
+def test_a_letter_without_dates_in_its_head_takes_them_from_the_summary(name, injury, ur):
+    """The older layout has no head: the summary says the date of injury and when UR denied the request (the
+    same dates the hand-written seed cases give)."""
+    letter = read_letter(ROOT / "cases" / "letters" / name)
+    assert letter.dates == {"injury": injury, "ur_denial": ur}
+
+
+@pytest.mark.parametrize("sentence, found", [
+    ("Utilization review dated 11/21/2016 denied the request for surgery.", datetime.date(2016, 11, 21)),
+    ("The UR decision of 2/3/2015 modified the request to 6 visits.", datetime.date(2015, 2, 3)),
+    ("The patient was seen on 1/5/2015 and UR was requested.", None),   # no UR verdict in the sentence
+    ("An MRI dated 4/4/2014 showed a herniation. The request was denied.", None),  # no UR in that sentence
+])
+def test_only_a_sentence_naming_a_ur_verdict_gives_the_ur_date(sentence, found):
+    from checker.reading.letters import Letter, _summary_dates
+    letter = Letter(path="x", layout=1, case_number=None, dates={}, licensure=[], specialty=[], summary=sentence,
+                    items=[])
+    _summary_dates(letter)
+    assert letter.dates.get("ur_denial") == found

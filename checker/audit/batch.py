@@ -545,9 +545,9 @@ def run_summary(store: Store, run: int) -> dict[str, Any]:
     statuses = store.run_status_counts(run)
     overall = Tally()
     families: dict[str, Tally] = {}
-    for family, has_treatment, actual, predicted, n in store.run_outcome_counts(run):
-        overall.add(actual, predicted, has_treatment, n)
-        families.setdefault(family, Tally()).add(actual, predicted, has_treatment, n)
+    for family, has_treatment, actual, predicted, n, basis, conditional in store.run_outcome_counts(run):
+        overall.add(actual, predicted, has_treatment, n, basis, conditional)
+        families.setdefault(family, Tally()).add(actual, predicted, has_treatment, n, basis, conditional)
     summary = {**input_totals(sum(statuses.values()), statuses.get("failed", 0), statuses.get("skipped", 0)),
                **overall.summary(), "uncovered_by_reason": store.run_uncovered_counts(run)}
     summary["by_family"] = {f: tally.summary() for f, tally in sorted(families.items())}

@@ -17,19 +17,32 @@ OUTCOMES = ("upheld", "overturned")
 Confusion = dict[str, dict[str, int]]
 
 
+BASES = ("certified", "not_medically_necessary", "insufficient_documentation")
+
+
 class Tally:
     """Predicted against actual outcomes over a set of items, the one place totals are computed: the confusion
     matrix (actual rows: upheld, overturned, unknown = outcome not read; predicted columns: upheld, overturned,
     none = no prediction) and the items with a treatment code. Balanced accuracy is the mean recall over
-    Upheld and Overturned among predicted items (always-Upheld scores 0.50)."""
+    Upheld and Overturned among predicted items (always-Upheld scores 0.50). The summary also counts the
+    decisions by basis, and the conditional decisions (an ancillary item whose operation is in dispute, decided
+    as if it were certified) apart, with their own confusion matrix: they are in the totals, but are not
+    independent findings."""
 
-    def __init__(self) -> None:
+    def __init__(self, track_conditional: bool = True) -> None:
         self.confusion: Confusion = {a: {p: 0 for p in (*OUTCOMES, "none")} for a in (*OUTCOMES, "unknown")}
         self.with_treatment = 0
+        self.bases = dict.fromkeys(BASES, 0)
+        self.conditional = Tally(track_conditional=False) if track_conditional else None
 
-    def add(self, actual: str | None, predicted: str | None, has_treatment: bool = True, n: int = 1) -> None:
+    def add(self, actual: str | None, predicted: str | None, has_treatment: bool = True, n: int = 1,
+            basis: str | None = None, conditional: bool = False) -> None:
         self.confusion[actual or "unknown"][predicted or "none"] += n
         self.with_treatment += n * bool(has_treatment)
+        if basis in self.bases:
+            self.bases[basis] += n
+        if conditional and self.conditional is not None:
+            self.conditional.add(actual, predicted, has_treatment, n, basis)
 
     def _cells(self, actual=None, predicted=None) -> int:
         return sum(n for a, row in self.confusion.items() for p, n in row.items()
@@ -56,10 +69,17 @@ class Tally:
 
     def summary(self) -> dict[str, Any]:
         """The totals `audit` prints (summary and by_family)."""
-        return {"items": self._cells(), "outcomes_read": self._cells(actual=OUTCOMES),
-                "items_with_treatment": self.with_treatment, "items_predicted": self._cells(predicted=OUTCOMES),
-                "items_compared": self.compared, "agree": self.agree, "agreement": self.agreement(),
-                "balanced_accuracy": self.balanced_accuracy(), "confusion": self.confusion}
+        out = {"items": self._cells(), "outcomes_read": self._cells(actual=OUTCOMES),
+               "items_with_treatment": self.with_treatment, "items_predicted": self._cells(predicted=OUTCOMES),
+               "items_compared": self.compared, "agree": self.agree, "agreement": self.agreement(),
+               "balanced_accuracy": self.balanced_accuracy(), "confusion": self.confusion,
+               "decision_basis": dict(self.bases)}
+        if self.conditional is not None:
+            c = self.conditional
+            out["conditional"] = {"items": c._cells(), "items_compared": c.compared, "agree": c.agree,
+                                  "agreement": c.agreement(), "decision_basis": dict(c.bases),
+                                  "confusion": c.confusion}
+        return out
 
     def group(self) -> dict[str, Any]:
         """The totals of a group in the consistency analysis, with the outcome rates."""
@@ -84,13 +104,13 @@ def summarize(results: Iterable[ItemResult], inputs: int, failed: int, skipped: 
     families: dict[str, Tally] = {}
     uncovered: dict[str, int] = {}
     for r in results:
-        overall.add(r.actual, r.predicted, r.treatment is not None)
+        counts = (r.actual, r.predicted, r.treatment is not None, 1, r.decision_basis, r.conditional_on is not None)
+        overall.add(*counts)
         if r.uncovered:
             uncovered[r.uncovered] = uncovered.get(r.uncovered, 0) + 1
         if catalog is not None:
             t = catalog.treatments.treatments.get(r.treatment) if r.treatment else None
-            families.setdefault(t.family if t else "(no code)", Tally()).add(r.actual, r.predicted,
-                                                                             r.treatment is not None)
+            families.setdefault(t.family if t else "(no code)", Tally()).add(*counts)
     summary = {**input_totals(inputs, failed, skipped), **overall.summary(),
                "uncovered_by_reason": dict(sorted(uncovered.items()))}
     if catalog is not None:
@@ -131,7 +151,7 @@ def item_row(r: ItemResult, case: Case, item: Item, catalog: Catalog) -> dict[st
         "case": r.case, "item": r.request, "index": r.index, "treatment": r.treatment,
         "family": t.family if t else None, "rule": r.rule, "guideline": r.guideline, "edition": r.edition,
         "decision": r.decision, "predicted": r.predicted, "actual": r.actual, "agree": r.agree,
-        "reasons": r.reasons,
+        "reasons": r.reasons, "decision_basis": r.decision_basis, "conditional_on": r.conditional_on,
         "uncovered": r.uncovered, "why_no_prediction": r.selection if r.decision is None else None,
         "parts": r.parts,
         "criteria": [{"code": c.code, "title": c.title, "verdict": c.verdict, "blocking": c.blocking,

@@ -1,6 +1,11 @@
 """Reviewer consistency over many audited items: agreement of predicted vs actual by group, the discordant
-items ranked by how clear the disagreement is, items with the same treatment and decisive facts but opposite
-outcomes, and the reasons reviewers give against the criteria the checker found unmet.
+items ranked by how clear the disagreement is (each resting on documented evidence or on missing
+documentation), items with the same treatment and decisive facts but opposite outcomes, and the reasons
+reviewers give against the criteria the checker found unmet.
+
+Conditional decisions (an ancillary item whose operation is in dispute in the same letter, decided as if it were
+certified) are counted apart: they are not in the agreement figures, the discordant items or the inconsistent
+groups, since the reviewer decides them with the operation.
 
 Works on any iterable of `comparison.item_row` dicts (the store, or `audit --format json` items), in one
 pass; memory grows with the number of groups and discordant items, not with the number of rows."""
@@ -100,11 +105,25 @@ def group_keys(row: Mapping[str, Any]) -> dict[str, str]:
             "month": str(date)[:7] if date else NO_VALUE}
 
 
+def decision_basis(row: Mapping[str, Any]) -> str | None:
+    """The row's decision basis (checker.evaluation.verdicts.decision_basis); for rows written before it was
+    recorded, read from the row's verdicts."""
+    if row.get("decision_basis") is not None or row.get("decision") is None:
+        return row.get("decision_basis")
+    if row["decision"] == "certify":
+        return "certified"
+    documented = "STATUS" in (row.get("reasons") or []) or any(
+        c.get("blocking") and c.get("verdict") == "not_met" for c in row.get("criteria") or [])
+    return "not_medically_necessary" if documented else "insufficient_documentation"
+
+
 def discordance(row: Mapping[str, Any], criteria: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """How clearly the reviewer's outcome contradicts the criteria, or None when they agree (or either is
     unknown). Overturned although criteria were unmet: each blocking criterion scores by its verdict
     (not met 3, not documented 1), a `not_recommended` status 3. Upheld although all were met: each met
-    criterion scores 1, and 3 more when the reviewer's rationale names it. Unconfirmed criteria count half."""
+    criterion scores 1, and 3 more when the reviewer's rationale names it. Unconfirmed criteria count half.
+    `basis`: "documented" when the checker's decision rests on documented evidence (criteria documented met, or
+    one documented not met), "missing_documentation" when it rests only on what the record does not document."""
     predicted, actual = row.get("predicted"), row.get("actual")
     if predicted is None or actual is None or predicted == actual:
         return None
@@ -124,14 +143,16 @@ def discordance(row: Mapping[str, Any], criteria: Mapping[str, Any] | None = Non
         parts = ([f"{len(not_met)} not met ({', '.join(not_met)})"] if not_met else []) + \
                 ([f"{len(undocumented)} not documented ({', '.join(undocumented)})"] if undocumented else []) + \
                 (["guideline does not recommend the treatment"] if status else [])
-        return {"kind": "overturned_unmet", "score": round(score, 2), "not_met": len(not_met),
+        basis = "missing_documentation" if decision_basis(row) == "insufficient_documentation" else "documented"
+        return {"kind": "overturned_unmet", "basis": basis, "score": round(score, 2), "not_met": len(not_met),
                 "not_documented": len(undocumented), "why": "Overturned although " + "; ".join(parts)}
     met = [c["code"] for c in verdicts if c.get("verdict") == "met"]
     named = set((row.get("reason_agreement") or {}).get("reviewer") or []) & set(met)
     score = sum(MET_WEIGHT * weight(c) for c in met) + sum(NAMED_MET_WEIGHT * weight(c) for c in named)
     why = f"Upheld although all criteria were met ({len(met)} met"
     why += f"; the reviewer names {', '.join(sorted(named))} as unmet)" if named else ")"
-    return {"kind": "upheld_met", "score": round(score, 2), "not_met": 0, "not_documented": 0, "why": why}
+    return {"kind": "upheld_met", "basis": "documented", "score": round(score, 2), "not_met": 0, "not_documented": 0,
+            "why": why}
 
 
 def decisive_facts(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -153,6 +174,54 @@ def _ref(row: Mapping[str, Any]) -> dict[str, Any]:
             "specialty": row.get("reviewer_specialty"), "decision_date": row.get("decision_date")}
 
 
+class _Conditional:
+    """The conditional decisions, counted apart, each with the reviewer's outcome on its operation (an item of the
+    same case: rows come in case order, so it is looked up among the case's rows once the case is over)."""
+
+    def __init__(self, keep: int | None):
+        self.tally = Tally(track_conditional=False)
+        self.keep = keep
+        self.items: list[dict[str, Any]] = []
+        self.disagree = 0
+        self.surgery: Counter = Counter()  # compared items by the operation's actual outcome
+        self._case: Any = None
+        self._actual: dict[Any, str | None] = {}
+        self._pending: list[dict[str, Any]] = []
+
+    def see(self, row: Mapping[str, Any]) -> None:
+        """Every row, in order (to know each case's outcomes)."""
+        if row.get("case") != self._case:
+            self._settle()
+            self._case, self._actual = row.get("case"), {}
+        self._actual[row.get("index")] = row.get("actual")
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        actual, predicted = row.get("actual"), row.get("predicted")
+        self.tally.add(actual, predicted, True, 1, decision_basis(row))
+        on = row.get("conditional_on") or {}
+        record = {**_ref(row), "decision_basis": decision_basis(row), "surgery_item": on.get("item"),
+                  "surgery_request": on.get("request"), "surgery_actual": None,
+                  "agree": None if actual is None or predicted is None else actual == predicted}
+        self.disagree += record["agree"] is False
+        self._pending.append(record)
+
+    def _settle(self) -> None:
+        for record in self._pending:
+            record["surgery_actual"] = self._actual.get(record["surgery_item"])
+            if record["agree"] is not None:
+                self.surgery[record["surgery_actual"] or "unknown"] += 1
+            if self.keep is None or len(self.items) < self.keep:
+                self.items.append(record)
+        self._pending = []
+
+    def totals(self) -> dict[str, Any]:
+        self._settle()
+        return {"items": self.tally._cells(), "compared": self.tally.compared, "agree": self.tally.agree,
+                "disagree": self.disagree, "agreement": self.tally.agreement(),
+                "decision_basis": dict(self.tally.bases),
+                "compared_by_surgery_outcome": {k: self.surgery[k] for k in ("overturned", "upheld", "unknown")}}
+
+
 def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | None = None,
             top_discordant: int | None = None) -> dict[str, Any]:
     """The consistency analysis of item rows. `criteria` maps criterion codes to the catalog's criteria
@@ -168,12 +237,18 @@ def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | Non
     titles: dict[str, str] = {code: c.title for code, c in (criteria or {}).items()}
     reasons: dict[str, Counter] = {}
     ra_items = Counter()
+    conditional = _Conditional(top_discordant)
     for n, row in enumerate(rows):
         actual, predicted = row.get("actual"), row.get("predicted")
-        overall.add(actual, predicted)
-        for grouping, key in group_keys(row).items():
-            tally = tallies[grouping].get(key) or tallies[grouping].setdefault(key, Tally())
-            tally.add(actual, predicted)
+        conditional.see(row)
+        independent = not row.get("conditional_on")
+        if independent:
+            overall.add(actual, predicted)
+            for grouping, key in group_keys(row).items():
+                tally = tallies[grouping].get(key) or tallies[grouping].setdefault(key, Tally())
+                tally.add(actual, predicted)
+        else:
+            conditional.add(row)
         for c in row.get("criteria") or []:
             titles.setdefault(c["code"], c.get("title") or "")
             if c.get("blocking"):
@@ -189,16 +264,17 @@ def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | Non
                 counts["named"] += 1
                 counts["checker_unmet"] += code in (ra.get("shared") or [])
                 counts["overturned"] += row.get("actual") == "overturned"
-        found = discordance(row, criteria)
+        found = discordance(row, criteria) if independent else None
         if found is not None:
             discordant_kinds[found["kind"]] += 1
+            discordant_kinds[found["basis"]] += 1
             entry = (found["score"], found["not_met"], -n)
             record = {**found, **_ref(row), "row": _drill_down(row)}
             if top_discordant is None or len(discordant) < top_discordant:
                 heapq.heappush(discordant, (entry, n, record))
             elif entry > discordant[0][0]:
                 heapq.heapreplace(discordant, (entry, n, record))
-        sig = _signature(row)
+        sig = _signature(row) if independent else None
         if sig is not None and row.get("actual") is not None:
             group = signatures.setdefault(sig, {"upheld": 0, "overturned": 0, "predicted": row.get("predicted"),
                                                 "members": []})
@@ -209,12 +285,17 @@ def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | Non
     for rank, r in enumerate(ranked, 1):
         r["rank"] = rank
     return {
-        "totals": {**overall.group(), "discordant": sum(discordant_kinds.values()),
+        "totals": {**overall.group(),
+                   "discordant": discordant_kinds["overturned_unmet"] + discordant_kinds["upheld_met"],
                    "overturned_unmet": discordant_kinds["overturned_unmet"],
-                   "upheld_met": discordant_kinds["upheld_met"], "discordant_shown": len(ranked)},
+                   "upheld_met": discordant_kinds["upheld_met"],
+                   "discordant_documented": discordant_kinds["documented"],
+                   "discordant_missing_documentation": discordant_kinds["missing_documentation"],
+                   "discordant_shown": len(ranked), "conditional": conditional.totals()},
         "agreement": {g: [{"group": k, **v.group()} for k, v in sorted(tallies[g].items())]
                       for g in GROUPINGS},
         "discordant": ranked,
+        "conditional": conditional.items,
         "inconsistent": _inconsistent(signatures),
         "unmet_criteria": sorted(({"code": code, "title": titles.get(code, ""), "not_met": c["not_met"],
                                    "not_documented": c["not_documented"],
@@ -255,10 +336,11 @@ def _inconsistent(signatures: dict[tuple[str, str, str], dict[str, Any]]) -> lis
 
 def _drill_down(row: Mapping[str, Any]) -> dict[str, Any]:
     """What the report shows side by side for a discordant item."""
-    return {k: row.get(k) for k in ("case", "index", "item", "treatment", "family", "rule", "guideline",
-                                     "edition", "decision", "predicted", "actual", "reasons", "criteria",
-                                     "facts", "reviewer_specialty", "decision_date", "maximus_guideline",
-                                     "rationale", "reason_agreement")}
+    shown = {k: row.get(k) for k in ("case", "index", "item", "treatment", "family", "rule", "guideline",
+                                      "edition", "decision", "predicted", "actual", "reasons", "criteria",
+                                      "facts", "reviewer_specialty", "decision_date", "maximus_guideline",
+                                      "rationale", "reason_agreement")}
+    return {**shown, "decision_basis": decision_basis(row)}
 
 
 def rows_from_audit_json(path) -> list[dict[str, Any]]:

@@ -14,10 +14,11 @@ Tables:
   cases(content_hash, extractor, status ok|failed, reason, case_json)           PK (content_hash, extractor)
   evaluations(content_hash, extractor, ruleset, evaluator, status ok|failed, reason, items)
   items(content_hash, extractor, ruleset, evaluator, idx, path, case_id, treatment, family, rule, guideline,
-        decision, predicted, actual, agree, reviewer_specialty, decision_date, row)
+        decision, predicted, actual, agree, reviewer_specialty, decision_date, row, decision_basis, conditional)
         PK (content_hash, extractor, ruleset, evaluator, idx); `row` is checker.comparison.item_row as compact
         JSON with the rationale left out (null): the input's case (cases.case_json) holds it once for every
-        ruleset, and reads join it back in.
+        ruleset, and reads join it back in. `decision_basis` and `conditional` (1 when the item is decided as if
+        the operation in dispute were certified) were added in schema 3 (null in rows of older stores).
 
 Every write of one input (its case, evaluation, items and input row) is in one transaction, so a run
 killed at any point leaves each input either fully recorded or not at all. Several processes may write into
@@ -42,7 +43,7 @@ from checker.errors import InputError
 from checker.files import folder_problem
 from checker.reading.inputs import display_path
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 BUSY_SECONDS = 120.0  # how long a writer waits for another's transaction before giving up
 
 _SCHEMA = """
@@ -64,8 +65,8 @@ CREATE TABLE IF NOT EXISTS evaluations(
 CREATE TABLE IF NOT EXISTS items(
     content_hash TEXT, extractor TEXT, ruleset TEXT, evaluator TEXT, idx INTEGER, path TEXT, case_id TEXT,
     treatment TEXT, family TEXT, rule TEXT, guideline TEXT, decision TEXT, predicted TEXT, actual TEXT,
-    agree INTEGER, reviewer_specialty TEXT, decision_date TEXT, row TEXT NOT NULL,
-    PRIMARY KEY(content_hash, extractor, ruleset, evaluator, idx));
+    agree INTEGER, reviewer_specialty TEXT, decision_date TEXT, row TEXT NOT NULL, decision_basis TEXT,
+    conditional INTEGER, PRIMARY KEY(content_hash, extractor, ruleset, evaluator, idx));
 CREATE INDEX IF NOT EXISTS inputs_by_hash ON inputs(content_hash);
 CREATE INDEX IF NOT EXISTS inputs_by_run ON inputs(run, status);
 CREATE INDEX IF NOT EXISTS inputs_by_path ON inputs(path, run);
@@ -74,14 +75,18 @@ CREATE INDEX IF NOT EXISTS items_by_ruleset ON items(ruleset, evaluator, extract
 
 _ITEM_COLUMNS = ("treatment", "family", "rule", "guideline", "decision", "predicted", "actual", "agree",
                  "reviewer_specialty", "decision_date")
-_INSERT_ITEM = f"INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, {', '.join('?' * len(_ITEM_COLUMNS))}, ?)"
+_ALL_ITEM_COLUMNS = ("content_hash, extractor, ruleset, evaluator, idx, path, case_id, "
+                     f"{', '.join(_ITEM_COLUMNS)}, row, decision_basis, conditional")
+_INSERT_ITEM = f"INSERT INTO items({_ALL_ITEM_COLUMNS}) VALUES ({', '.join('?' * (len(_ITEM_COLUMNS) + 10))})"
 
 
 def item_record(row: dict[str, Any]) -> tuple:
     """What the items table keeps of one item row (checker.comparison.item_row): idx, case_id, the query
-    columns and the row as JSON without its rationale. Built in the workers, so the parent only inserts."""
+    columns, the row as JSON without its rationale, its decision basis and whether it is conditional. Built in
+    the workers, so the parent only inserts."""
     return (row["index"], row["case"], *[row[c] for c in _ITEM_COLUMNS],
-            json.dumps({**row, "rationale": None}, separators=(",", ":"), default=str))
+            json.dumps({**row, "rationale": None}, separators=(",", ":"), default=str),
+            row.get("decision_basis"), int(row.get("conditional_on") is not None))
 
 
 def _item_row(content_hash: str, path: str, row: str, rationale: str | None) -> dict[str, Any]:
@@ -132,6 +137,7 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commits
             self._upgrade()
             self.db.executescript(_SCHEMA)
+            self._upgrade_to_3()
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         except sqlite3.OperationalError as exc:
             raise self._busy(exc) from None
@@ -157,6 +163,31 @@ class Store:
             ALTER TABLE runs ADD COLUMN host TEXT;
             UPDATE meta SET value = '2' WHERE key = 'schema';
             COMMIT;""")
+
+    def _upgrade_to_3(self) -> None:
+        """Schema 2 -> 3: the items' decision basis and conditional flag as columns, filled from their rows (null
+        and 0 for rows written before they existed). Re-checked inside its transaction, so two processes opening
+        an old store at once upgrade it once."""
+        if self._schema() != "2":
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._schema() == "2":
+                have = {r[1] for r in self.db.execute("PRAGMA table_info(items)")}
+                for column, kind in (("decision_basis", "TEXT"), ("conditional", "INTEGER")):
+                    if column not in have:  # a schema 1 store gets its items table from _SCHEMA, new already
+                        self.db.execute(f"ALTER TABLE items ADD COLUMN {column} {kind}")
+                self.db.execute("UPDATE items SET decision_basis = json_extract(row, '$.decision_basis'), "
+                                "conditional = json_extract(row, '$.conditional_on') IS NOT NULL")
+                self.db.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _schema(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        return row[0] if row else None
 
     def _busy(self, exc: sqlite3.OperationalError) -> Exception:
         if "locked" in str(exc) or "busy" in str(exc):
@@ -265,8 +296,9 @@ class Store:
                 continue
             self._write("DELETE FROM items WHERE content_hash = ? AND extractor = ? AND ruleset = ? "
                         "AND evaluator = ?", (content_hash, *keys))
-            self._write(f"INSERT INTO items SELECT content_hash, extractor, ?, evaluator, idx, ?, "
-                            f"case_id, {', '.join(_ITEM_COLUMNS)}, replace(row, ?, ?) FROM items "
+            self._write(f"INSERT INTO items({_ALL_ITEM_COLUMNS}) SELECT content_hash, extractor, ?, evaluator, "
+                            f"idx, ?, case_id, {', '.join(_ITEM_COLUMNS)}, replace(row, ?, ?), decision_basis, "
+                            "conditional FROM items "
                             "WHERE content_hash = ? AND extractor = ? AND ruleset = ? AND evaluator = ?",
                             (ruleset, path, old, ruleset, content_hash, extractor, old, evaluator))
             self._write("INSERT OR REPLACE INTO evaluations VALUES (?, ?, ?, ?, 'ok', NULL, ?)",
@@ -338,15 +370,18 @@ class Store:
         """How many of a run's inputs were read, failed and skipped."""
         return dict(self.db.execute("SELECT status, COUNT(*) FROM inputs WHERE run = ? GROUP BY status", (run,)))
 
-    def run_outcome_counts(self, run: int) -> Iterator[tuple[str, bool, str | None, str | None, int]]:
-        """(family, has a treatment code, actual, predicted, count) over the items of a run's read inputs."""
+    def run_outcome_counts(self, run: int) -> Iterator[tuple[str, bool, str | None, str | None, int, str | None,
+                                                             bool]]:
+        """(family, has a treatment code, actual, predicted, count, decision basis, conditional) over the items
+        of a run's read inputs."""
         query = ("SELECT COALESCE(items.family, '(no code)'), items.treatment IS NOT NULL, items.actual, "
-                 "items.predicted, COUNT(*) FROM items JOIN inputs ON items.content_hash = inputs.content_hash "
+                 "items.predicted, COUNT(*), items.decision_basis, COALESCE(items.conditional, 0) FROM items "
+                 "JOIN inputs ON items.content_hash = inputs.content_hash "
                  "AND items.extractor = inputs.extractor AND items.ruleset = inputs.ruleset "
                  "AND items.evaluator = inputs.evaluator WHERE inputs.run = ? AND inputs.status = 'read' "
-                 "GROUP BY 1, 2, 3, 4")
-        for family, has_treatment, actual, predicted, n in self.db.execute(query, (run,)):
-            yield family, bool(has_treatment), actual, predicted, n
+                 "GROUP BY 1, 2, 3, 4, 6, 7")
+        for family, has_treatment, actual, predicted, n, basis, conditional in self.db.execute(query, (run,)):
+            yield family, bool(has_treatment), actual, predicted, n, basis, bool(conditional)
 
     def run_uncovered_counts(self, run: int) -> dict[str, int]:
         """Why items of a run's read inputs have no rule deciding them: reason kind -> count."""

@@ -7,14 +7,16 @@ and the receipt) is built here, the same way whichever evaluator ran.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from checker.evaluation.engine import Evaluator, Outcome, prepare
-from checker.evaluation.verdicts import VERDICT, Verdict, applicable, decide, is_blocking
+from checker.evaluation.verdicts import VERDICT, Basis, Verdict, applicable, decide, decision_basis, is_blocking
 from checker.reading.cases import Case, Evidence, FactEntry, Item
 from checker.reading.requests import normalize_request
 from checker.ruleset.conditions import facts_of
+from checker.ruleset.formulary import formulary_check
 from checker.ruleset.rules import Catalog, Criterion, Rule
 from checker.version import __version__
 
@@ -79,7 +81,12 @@ class ItemResult:
     what_if: dict[str, Any] | None = None  # see checker.whatif; filled when the Checker is asked to
     uncovered: str | None = None  # why no rule decides it: the request's reason kind, or no-rule-in-force
     parse: dict[str, Any] = field(default_factory=dict)  # how the request was read (heads, sites, parts)
+    formulary: dict[str, Any] | None = None  # a drug request's MTUS Drug Formulary status (ruleset.formulary)
     parts: list[dict[str, Any]] = field(default_factory=list)  # each code of a several-part request, decided
+    decision_basis: Basis | None = None  # certified | not_medically_necessary | insufficient_documentation
+    # an ancillary item whose operation is in dispute in the same case, decided as if it were certified:
+    # {"item": N, "request": text} (item None when the operation is not among the items read)
+    conditional_on: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -100,47 +107,77 @@ class Checker:
         self.what_if = what_if
 
     def check_case(self, case: Case) -> list[ItemResult]:
-        """Every item in letter order. Surgeries are decided first: an ancillary item (pre-operative test,
-        assistant surgeon, post-operative care) follows the checker's own decision on the surgery of the
-        same case, unless the case documents `associated_surgery_certified` itself."""
-        surgeries = [i for i, item in enumerate(case.items, start=1) if self._family(item) == "surgery"]
-        results = {i: self.check_item(case, i, case.items[i - 1]) for i in surgeries}
-        extra: dict[str, FactEntry] = {}
-        decided = [results[i] for i in surgeries if results[i].decision is not None]
-        if decided and "associated_surgery_certified" in self.catalog.vocabulary:
-            quote = "; ".join(f"item {r.index} ({r.request}): {r.decision}" for r in decided)
-            extra["associated_surgery_certified"] = FactEntry(
-                value=any(r.decision == "certify" for r in decided),
-                evidence=Evidence(quote=quote, source="imrcheck's decision on the surgery in the same case"))
-        for i, item in enumerate(case.items, start=1):
-            if i not in results:
-                results[i] = self.check_item(case, i, item, extra)
-        return [results[i] for i in sorted(results)]
+        """Every item in letter order, each decided on its own (an ancillary item never follows the checker's
+        decision on its surgery: see `_surgery_status`)."""
+        return [self.check_item(case, i, item) for i, item in enumerate(case.items, start=1)]
 
-    def _family(self, item: Item) -> str | None:
-        code = item.treatment or normalize_request(item.request, self.catalog.treatments).code
+    def _is_operation(self, item: Item) -> bool:
+        """An operation, not a service for one (as `checker.reading.cases._across_items` reads a letter)."""
+        normalized = normalize_request(item.request, self.catalog.treatments)
+        code = item.treatment or normalized.code
         treatment = self.catalog.treatments.treatments.get(code) if code else None
-        return treatment.family if treatment else None
+        return treatment is not None and treatment.family == "surgery" and not normalized.parse.get("surgical_service")
 
-    def check_item(self, case: Case, index: int, item: Item,
-                   derived_from_case: dict[str, FactEntry] | None = None) -> ItemResult:
+    def _surgery_status(self, case: Case, index: int, item: Item,
+                        facts: dict[str, tuple[FactEntry, str]]) -> tuple[FactEntry | None, dict[str, Any] | None]:
+        """What an ancillary item (its rule reads `associated_surgery_certified`) takes as its surgery's status.
+
+        A letter disputes only what utilization review denied. When the surgery is in dispute in the same case
+        (`associated_surgery_in_dispute`, else an operation among the case's items), it has no status yet: the item
+        is decided as if the surgery were certified, and the result says it is conditional on that item (whatever
+        the record says of the surgery: that is the denial in dispute). When the surgery is not in dispute, it
+        stands certified, unless the record documents its status. Otherwise nothing is assumed."""
+        documented = facts.get("associated_surgery_certified")
+        in_dispute = facts.get("associated_surgery_in_dispute")
+        surgeries = [(other.number or n, other.request) for n, other in enumerate(case.items, start=1)
+                     if (other.number or n) != index and self._is_operation(other)]
+        if in_dispute is None and surgeries:
+            quote = "; ".join(f"item {n}: {text}" for n, text in surgeries)
+            in_dispute = (FactEntry(value=True, evidence=Evidence(quote=quote, source="this case's items")), "case")
+        if in_dispute is None:
+            return None, None
+        entry, _ = in_dispute
+        if entry.value is not True:
+            if documented is not None:
+                return None, None
+            evidence = entry.evidence or Evidence(quote="associated_surgery_in_dispute = false", source="case file")
+            note = ("the operation is not in dispute: a letter disputes only what utilization review denied, "
+                    "so the operation it is for stands certified")
+            return FactEntry(value=True, evidence=evidence.model_copy(update={"note": note})), None
+        item_type = facts.get("associated_surgery_type")
+        matching = [(n, text) for n, text in surgeries if item_type is not None
+                    and self._establishes(text).get("associated_surgery_type") == item_type[0].value]
+        n, text = (matching or surgeries or [(None, entry.evidence.quote if entry.evidence else None)])[0]
+        where = f"item {n}: {text}" if n is not None else text or "associated_surgery_in_dispute = true"
+        said = "" if documented is None else str(documented[0].value).lower()
+        note = ("the operation is itself in dispute: this item is decided as if it were certified and stands or "
+                "falls with it" + (f" (the record says {said}: the decision in dispute)" if said else ""))
+        evidence = Evidence(quote=where, source="conditional on the operation in dispute", note=note)
+        return FactEntry(value=True, evidence=evidence), {"item": n, "request": text}
+
+    def _establishes(self, request: str) -> dict[str, Any]:
+        code = normalize_request(request, self.catalog.treatments).code
+        treatment = self.catalog.treatments.treatments.get(code) if code else None
+        return dict(treatment.establishes) if treatment else {}
+
+    def check_item(self, case: Case, index: int, item: Item) -> ItemResult:
         index = item.number or index  # the item's number in its letter
         normalized = normalize_request(item.request, self.catalog.treatments)
         if item.treatment is None and normalized.parts:
-            return self._several(case, index, item, normalized, derived_from_case)
-        return self._one(case, index, item, item.treatment or normalized.code, normalized.attributes,
-                         normalized, derived_from_case)
+            return self._several(case, index, item, normalized)
+        return self._one(case, index, item, item.treatment or normalized.code, normalized.attributes, normalized)
 
-    def _several(self, case: Case, index: int, item: Item, normalized, derived_from_case) -> ItemResult:
+    def _several(self, case: Case, index: int, item: Item, normalized) -> ItemResult:
         """A request that names several codes (MRI of the cervical and lumbar spine) is certified only if every
-        part is; the item shows the deciding part (the first not certified, else the first) and lists them all."""
-        results = [self._one(case, index, item, p.code, p.attributes, normalized, derived_from_case)
-                   for p in normalized.parts]
-        refused = [r for r in results if r.decision == "non-certify"]
+        part is; the item shows the deciding part (the first not certified, one not medically necessary before one
+        insufficiently documented; else the first) and lists them all."""
+        results = [self._one(case, index, item, p.code, p.attributes, normalized) for p in normalized.parts]
+        refused = sorted((r for r in results if r.decision == "non-certify"),
+                         key=lambda r: r.decision_basis != "not_medically_necessary")
         undecided = [r for r in results if r.decision is None]
         deciding = refused[0] if refused else undecided[0] if undecided else results[0]
         deciding.parts = [{"code": r.treatment, "site": p.site, "rule": r.rule, "decision": r.decision,
-                           "reasons": r.reasons, "selection": r.selection}
+                           "decision_basis": r.decision_basis, "reasons": r.reasons, "selection": r.selection}
                           for r, p in zip(results, normalized.parts)]
         if undecided and not refused:  # a part no rule decides: the whole request cannot be decided
             deciding.selection = f"part {deciding.treatment} undecided: {deciding.selection}"
@@ -149,7 +186,7 @@ class Checker:
         return deciding
 
     def _one(self, case: Case, index: int, item: Item, treatment: str | None, request_facts: dict[str, Any],
-             normalized, derived_from_case) -> ItemResult:
+             normalized) -> ItemResult:
         attributes: dict[str, FactEntry] = {
             k: FactEntry(value=v, evidence=Evidence(quote=item.request, source="request text"))
             for k, v in request_facts.items()}
@@ -157,6 +194,7 @@ class Checker:
         base = dict(case=case.case, index=index, request=item.request, treatment=treatment,
                     attributes={k: _jsonable(v.value) for k, v in attributes.items()},
                     actual=item.outcome, parse=normalized.parse)
+        base["formulary"] = self._formulary(case, normalized)
         if treatment is None:
             return self._no_prediction(base, f"unknown treatment: {normalized.reason}",
                                        normalized.reason_kind or "no-code")
@@ -168,13 +206,29 @@ class Checker:
         facts: dict[str, tuple[FactEntry, str]] = {}
         for name, entry in case.facts.items():
             facts[name] = (entry, "case")
-        for name, entry in (derived_from_case or {}).items():
-            facts[name] = (entry, "case decision")
         for name, entry in item.facts.items():
             facts[name] = (entry, "item")
         for name, entry in attributes.items():
             facts[name] = (entry, "request")
-        return self._run(base, rule, selection, facts)
+        conditional_on = None
+        if "associated_surgery_certified" in rule.compiled.inputs:
+            status, conditional_on = self._surgery_status(case, index, item, facts)
+            if status is not None:
+                facts["associated_surgery_certified"] = (status, "conditional" if conditional_on else "not in dispute")
+        result = self._run(base, rule, selection, facts)
+        consulted = {f.name for c in result.criteria for f in consulted_leaves(c.facts)}
+        if "associated_surgery_certified" in consulted:  # not when the criterion reading it does not apply
+            result.conditional_on = conditional_on
+        return result
+
+    def _formulary(self, case: Case, normalized) -> dict[str, Any] | None:
+        """The drug formulary's answer for a drug request, on the request date (an undated request is made
+        today), with the date of injury for the Special Fill window."""
+        if self.catalog.formulary is None:
+            return None
+        day = case.request_date() or dt.date.today()
+        return formulary_check(self.catalog.formulary, normalized, self.catalog.treatments.lexicon, day,
+                               injury=case.patient.date_of_injury if case.patient else None)
 
     def check_facts(self, rule: Rule, values: dict[str, Any], label: str = "fixture") -> ItemResult:
         """Evaluate one rule directly on fact values (rule fixtures, benchmarks), skipping rule selection."""
@@ -202,11 +256,15 @@ class Checker:
     def _no_prediction(self, base: dict[str, Any], why: str, kind: str) -> ItemResult:
         return ItemResult(**base, rule=None, guideline=None, edition=None, status=None, selection=why,
                           criteria=[], not_applicable=[], decision=None, predicted=None, agree=None,
-                          reasons=[], status_citation=None, receipt=self._receipt([]), uncovered=kind)
+                          reasons=[], status_citation=None, receipt=self._receipt([], base.get("formulary")),
+                          uncovered=kind)
 
-    def _receipt(self, rules: list[str]) -> dict[str, Any]:
-        return {"imrcheck": __version__, "ruleset": self.catalog.digest, "rules": rules,
-                "engine": self.evaluator.name}
+    def _receipt(self, rules: list[str], formulary: dict[str, Any] | None = None) -> dict[str, Any]:
+        receipt = {"imrcheck": __version__, "ruleset": self.catalog.digest, "rules": rules,
+                   "engine": self.evaluator.name}
+        if formulary and formulary.get("version"):
+            receipt["drug_list"] = f"MTUS Drug List {formulary['version']} (effective {formulary['version_effective']})"
+        return receipt
 
     def _fact_use(self, name: str, rule: Rule, facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> FactUse:
         if self.catalog.vocabulary[name].source == "derived":
@@ -233,15 +291,17 @@ class Checker:
             verdict = VERDICT[outcome[f"criterion:{crit.code}"]]
             criteria.append(self._criterion(crit, verdict, rule, facts, outcome))
         decision, reasons = decide(rule, outcome)
+        basis = decision_basis(rule, outcome, reasons)
         predicted = "overturned" if decision == "certify" else "upheld"
         actual = base["actual"]
         return ItemResult(**base, rule=spec.id, guideline=spec.guideline, edition=spec.edition,
                           status=spec.status, selection=selection, criteria=criteria,
                           not_applicable=not_applicable, decision=decision, predicted=predicted,
                           agree=None if actual is None else predicted == actual, reasons=reasons,
-                          status_citation=spec.status_citation.short(), receipt=self._receipt([spec.id]),
+                          status_citation=spec.status_citation.short(),
+                          receipt=self._receipt([spec.id], base.get("formulary")),
                           derived={k.removeprefix("derived:"): v for k, v in outcome.items()
-                                   if k.startswith("derived:")})
+                                   if k.startswith("derived:")}, decision_basis=basis)
 
     def _criterion(self, crit: Criterion, verdict: Verdict, rule: Rule,
                    facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> CriterionResult:

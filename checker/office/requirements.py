@@ -3,15 +3,18 @@ citation, the questions behind its facts)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from checker.evaluation.selection import ResolvedTreatment
 from checker.ruleset.conditions import describe
+from checker.ruleset.formulary import formulary_check
 from checker.ruleset.rules import Catalog
 
 
-def checklist(req: ResolvedTreatment, catalog: Catalog) -> dict[str, Any]:
-    """Every criterion of the deciding rule with its citation and the questions behind it."""
+def checklist(req: ResolvedTreatment, catalog: Catalog, day: dt.date | None = None) -> dict[str, Any]:
+    """Every criterion of the deciding rule with its citation and the questions behind it; for a drug, its
+    formulary status on `day` (an undated request is made today)."""
     rule, vocab = req.rule, catalog.vocabulary
     checks = dict(rule.compiled.checks)
     criteria = []
@@ -29,4 +32,6 @@ def checklist(req: ResolvedTreatment, catalog: Catalog) -> dict[str, Any]:
             "request_attributes": req.request.attributes, "rule": rule.id, "title": rule.spec.title,
             "guideline": rule.spec.guideline, "edition": rule.spec.edition, "selection": req.selection,
             "status": rule.spec.status, "status_citation": rule.spec.status_citation.short(),
-            "criteria": criteria}
+            "criteria": criteria,
+            "formulary": formulary_check(catalog.formulary, req.request, catalog.treatments.lexicon,
+                                         day or dt.date.today()) if catalog.formulary else None}

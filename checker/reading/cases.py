@@ -175,8 +175,9 @@ _SEX = {"male": "male", "man": "male", "gentleman": "male", "female": "female", 
 def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: TreatmentVocabulary,
                      vocabulary: FactVocabulary) -> Case:
     """Build a case from a parsed letter: facts come from the clinical case summary and each item's
-    request text only. Outcomes, guideline lines and rationales are carried for comparison and the
-    audit, and never reach the extractor."""
+    request text only, dates read against the request's date (the UR decision, else the IMR decision).
+    Outcomes, guideline lines and rationales are carried for comparison and the audit, and never reach
+    the extractor."""
     from checker.reading.requests import normalize_request
 
     patient: dict[str, Any] = {"date_of_injury": letter.dates.get("injury")}
@@ -184,9 +185,10 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
     if m and int(m.group(1)) <= 120:
         patient.update(age=int(m.group(1)), sex=_SEX[m.group(2).lower()])
     dates = {"ur_decision": letter.dates.get("ur_denial"), "imr_decision": letter.dates.get("decision")}
-
-    case_facts = _fact_entries(extractor.extract(letter.summary, "", None, scope="case"), vocabulary, "case")
     injury, request_day = patient["date_of_injury"], dates["ur_decision"] or dates["imr_decision"]
+
+    case_facts = _fact_entries(extractor.extract(letter.summary, "", None, scope="case", reference_date=request_day),
+                               vocabulary, "case")
     if injury and request_day and request_day >= injury and "weeks_since_injury" in vocabulary:
         case_facts["weeks_since_injury"] = {
             "value": round((request_day - injury).days / 7, 1),
@@ -205,8 +207,8 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
             "request": it.request,
             "number": it.index,
             "facts": {**across.get(it.index, {}),
-                      **_fact_entries(extractor.extract(letter.summary, it.request, code, scope="item"), vocabulary,
-                                      "item")},
+                      **_fact_entries(extractor.extract(letter.summary, it.request, code, scope="item",
+                                                        reference_date=request_day), vocabulary, "item")},
             "ur_decision": "modified" if it.original_request else None,
             "outcome": it.outcome,
             "original_request": it.original_request,
@@ -280,13 +282,15 @@ def case_to_yaml_data(case: Case) -> dict[str, Any]:
 
 
 def case_from_note(case_id: str, note: str, request: str, treatment: str, extractor: "Extractor",
-                   catalog: "Catalog") -> Case:
-    """A one-item case from a treating office's progress note, with the facts the extractor finds in it and the
-    note's date of service."""
-    found = extractor.extract(note, request, treatment)
-    vocab = catalog.vocabulary
+                   catalog: "Catalog", date: dt.date | None = None) -> Case:
+    """A one-item case from a treating office's progress note, with the facts the extractor finds in it. The
+    note's date of service (`date`, else the one the note gives, else today) is the date its dates are read
+    against, and the case's date of service."""
     dated = extractor.note_date(note)
-    data = {"case": case_id, "dates": {"service": dated.date if dated else None},
+    date = date or (dated.date if dated else None)
+    found = extractor.extract(note, request, treatment, reference_date=date or dt.date.today())
+    vocab = catalog.vocabulary
+    data = {"case": case_id, "dates": {"service": date},
             "facts": _fact_entries(found, vocab, "case", "progress note"),
             "items": [{"request": request, "treatment": treatment,
                        "facts": _fact_entries(found, vocab, "item", "progress note")}]}

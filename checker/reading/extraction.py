@@ -21,6 +21,8 @@ The algorithm (NegEx/ConText, Chapman et al.) with every phrase in rules/extract
    beats negative ones elsewhere: a positive exam finding is not undone by a normal finding in another
    sentence), levels `union` (levels of every accepted mention, in order of appearance), numbers and enums
    `last` (the latest mention in the text), or `max`.
+7. Dates become durations (`convert: weeks_since`, `months_since`) against the reference date the caller gives
+   (the request's): a date in the match, else the date of service in effect (checker/reading/dates.py).
 
 Only the summary and the request are ever read: the caller cannot pass rationales or outcomes.
 """
@@ -28,6 +30,7 @@ Only the summary and the request are ever read: the caller cannot pass rationale
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +42,7 @@ import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from checker.errors import InputError, did_you_mean
+from checker.reading.dates import FoundDate, find_dates, months_between, service_date, weeks_between
 from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, list_value
 from checker.reading.requests import find_levels, normalize_request
 from checker.reading.sections import NoteDate, NoteLayout, Part, Section, load_sections
@@ -58,6 +62,7 @@ WEEKS_PER_UNIT = {"day": 1 / 7, "week": 1.0, "wk": 1.0, "month": 52 / 12, "mo": 
 DATE_RE = re.compile(r"\b\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
                      r"[a-z]*\.? \d{1,2}(?:, \d{4})?", re.IGNORECASE)
 QUOTE_MAX = 300
+SINCE = ("weeks_since", "months_since")  # converts of a date (group `date`) into the time to a later date
 
 
 def _compile(pattern: str) -> re.Pattern:
@@ -184,7 +189,8 @@ class Pattern(BaseModel):
     regex: str = Field(min_length=1)
     value: Any = None
     capture: str | None = None
-    convert: Literal["levels", "number", "weeks", "count_dates", "overlaps_request_levels"] | None = None
+    convert: Literal["levels", "number", "weeks", "weeks_since", "months_since", "count_dates",
+                     "overlaps_request_levels"] | None = None
     source: Literal["summary", "request", "any"] = "summary"
     in_sentence: str | None = None     # regex the sentence must also contain (e.g. MRI for imaging findings)
     in_text: str | None = None         # regex the whole text must contain (e.g. treatment given, for persistence)
@@ -214,6 +220,8 @@ class Pattern(BaseModel):
             raise ValueError(f"capture {self.capture!r} is not a named group (?P<{self.capture}>...) of the regex")
         if self.convert == "weeks" and not {"n", "unit"} <= set(_compile(self.regex).groupindex):
             raise ValueError("convert: weeks needs named groups `n` and `unit`")
+        if self.convert in SINCE and self.capture != "date":
+            raise ValueError(f"convert: {self.convert} needs `capture: date` and a named group (?P<date>...)")
         return self
 
 
@@ -285,6 +293,8 @@ class ExtractionFile(BaseModel):
             for p in rule.patterns:
                 if p.region is not None and spec.scope != "item":
                     raise ValueError(f"{name}: `region: request` is for item facts (a case fact has no request)")
+                if p.convert in SINCE and spec.type is not FactType.NUMBER:
+                    raise ValueError(f"{name}: convert: {p.convert} gives a number of weeks or months")
                 if p.capture and p.convert is None and spec.type not in (FactType.LEVELS, FactType.INTEGER,
                                                                           FactType.NUMBER):
                     raise ValueError(f"{name}: a capture for a {spec.type.value} fact needs `convert`")
@@ -321,6 +331,7 @@ class _Text:
     source: str
     sections: list[str | None] = field(default_factory=list)  # each sentence's section (empty: none found)
     bodies: dict[int, int] = field(default_factory=dict)  # a sentence that opens with a heading -> after it
+    reference: dt.date | None = None  # the date the text is read against (weeks_since)
     _found: dict[re.Pattern, bool] = field(default_factory=dict)
     _sites: dict[int, set[str]] = field(default_factory=dict)
 
@@ -370,6 +381,7 @@ class _Mention:
     pos: int
     quote: tuple[int, int]
     text: _Text
+    note: str | None = None
 
 
 class Extractor:
@@ -525,21 +537,25 @@ class Extractor:
     # ---- extraction -----------------------------------------------------------------------------
 
     def extract(self, summary: str, request: str, treatment: str | None = None,
-                scope: Literal["case", "item"] | None = None) -> dict[str, Extracted]:
+                scope: Literal["case", "item"] | None = None,
+                reference_date: dt.date | None = None) -> dict[str, Extracted]:
         """Documented facts only: a fact that is not found is absent (not documented). With `scope`, only
-        the facts of that scope (a case reads its case facts once, and its item facts per item).
+        the facts of that scope (a case reads its case facts once, and its item facts per item). Dates become
+        weeks (`convert: weeks_since`) up to `reference_date` (the request's); without it they document nothing.
 
         A letter asks about one summary once per item: the prepared summary, its context triggers and
         every pattern's summary mentions are kept for the last summary seen, so each is scanned once."""
         summary = summary or ""
-        if self._summary is None or self._summary[0] != summary:
+        if self._summary is None or self._summary[0] != (summary, reference_date):
             prepared = self._prepare(summary, "summary")
-            self._summary = (summary, prepared, self._context_hits(prepared), {}, [],
+            prepared.reference = reference_date
+            self._summary = ((summary, reference_date), prepared, self._context_hits(prepared), {}, [],
                              _present(self._literals, prepared))
             if self.lists:
                 self._summary[4].extend(self._find_lists(prepared))
         _, summary_text, summary_hits, scanned, lists, summary_literals = self._summary
         request_text = self._prepare(request or "", "request")
+        request_text.reference = reference_date
         texts = {"summary": (summary_text, summary_hits), "request": (request_text, self._context_hits(request_text))}
         present = {"summary": summary_literals, "request": _present(self._literals, request_text)}
         request_levels = find_levels(request or "")
@@ -690,7 +706,9 @@ class Extractor:
                     continue
                 value = self._value(cp, m, text, hits, request_levels)
                 if value is not None:
-                    found.append(_Mention(value, m.start(), _quote_span(text, m.start()), text))
+                    since = _since(m, text, cp.pattern.convert, hits) if cp.pattern.convert in SINCE else None
+                    note = since[1] if since and since[0] == value else None
+                    found.append(_Mention(value, m.start(), _quote_span(text, m.start()), text, note))
         return found
 
     def _in_sections(self, only: list[str] | None, skip: list[str] | None, text: _Text) -> list[bool] | None:
@@ -758,6 +776,9 @@ class Extractor:
         elif pattern.convert == "overlaps_request_levels":
             found = find_levels(m.group(pattern.capture) or "")
             value = levels_overlap(found, request_levels) if found and request_levels else None
+        elif pattern.convert in SINCE:
+            since = _since(m, text, pattern.convert, hits)
+            value = since[0] if since else None
         else:
             value = _convert(pattern, m, cp.type)
         if value is None:
@@ -869,6 +890,69 @@ def _convert(pattern: Pattern, m: re.Match, ftype: FactType) -> Any:
     return int(n) if ftype is FactType.INTEGER else n
 
 
+def _since(m: re.Match, text: _Text, convert: str, hits: list[tuple[int, int, Any]]) -> tuple[float, str] | None:
+    """Weeks (months for months_since) from the date of group `date` to the date of group `until` when it
+    matched, else to the text's reference date, with a note saying how. When group `date` takes no part in the
+    match: the date of service in effect ("On 10/27/2016, ... The patient was prescribed naproxen"). A relative
+    date ("3 months ago", "for the past year") counts back from the date of service in effect when there is one,
+    else from the reference date. Nothing without a reference date, nor for a date after the end (what followed
+    the request does not say how long before it it began)."""
+    reference = text.reference
+    s_start, _ = text.sentence(m.start())
+    service = _service_date(text, m.start(), hits)
+    anchor = service[0].date if service and (reference is None or service[0].date <= reference) else reference
+    start = service if m.group("date") is None else _date_in(m, "date", text, s_start, anchor)
+    has_until = "until" in m.re.groupindex and m.group("until") is not None
+    until = _date_in(m, "until", text, s_start, anchor) if has_until else None
+    if start is None or (has_until and until is None) or (not has_until and reference is None):
+        return None
+    end = until[0].date if until else reference
+    if end < start[0].date:  # after the request (or an interval backwards): not a time the record gives
+        return None
+    unit = "months" if convert == "months_since" else "weeks"
+    value = (months_between if unit == "months" else weeks_between)(start[0].date, end)
+    counted = f" from {anchor.isoformat()}" if start[0].relative and anchor != reference else ""
+    to = f"{until[1]!r} ({end.isoformat()})" if until else f"the reference date {end.isoformat()}"
+    said = f"{start[1]!r}" if m.group("date") is not None else f"the date of service {start[1]!r}"
+    return value, f"{said}{counted} = {start[0].date.isoformat()}, {value:g} {unit} to {to}"
+
+
+SERVICE_LOOKBACK = 6  # sentences a date of service ("On 10/27/2016, the patient ...") stays in effect for
+
+
+def _service_date(text: _Text, pos: int, hits: list[tuple[int, int, Any]]) -> tuple[FoundDate, str] | None:
+    """The date of service in effect at a position: the one its sentence opens, else the one the nearest earlier
+    sentence with a full date opens (dates.service_date), looking back SERVICE_LOOKBACK sentences. None when that
+    sentence is UR/IMR language or its date is not a visit's (an injury, an operation)."""
+    starts = text.sentence_starts
+    i = bisect.bisect_right(starts, pos) - 1
+    for j in range(i, max(-1, i - SERVICE_LOOKBACK - 1), -1):
+        start, end = starts[j], starts[j + 1] if j + 1 < len(starts) else len(text.norm)
+        sentence = text.norm[start:end]
+        if not any(not d.relative and d.precision == "day" for d in find_dates(sentence, text.reference)):
+            continue
+        lo = bisect.bisect_left(hits, (start,))
+        hi = bisect.bisect_left(hits, (end,), lo)
+        if any(isinstance(kind, Trigger) and kind.category == "administrative" for _, _, kind in hits[lo:hi]):
+            return None
+        found = service_date(sentence, text.reference)
+        return (found, sentence[found.start:found.end]) if found else None
+    return None
+
+
+def _date_in(m: re.Match, group: str, text: _Text, s_start: int,
+             anchor: dt.date | None) -> tuple[FoundDate, str] | None:
+    """The date a matched group gives (read with the words just before it: "since 2014", "in 2013"), and its text."""
+    g_start, g_end = m.span(group)
+    if g_start < 0 or g_start == g_end:
+        return None
+    w_start = max(s_start, g_start - 16)
+    for d in find_dates(text.norm[w_start:g_end], anchor):
+        if w_start + d.end > g_start:
+            return d, text.norm[max(g_start, w_start + d.start):w_start + d.end]
+    return None
+
+
 def _resolve(rule: FactRule, ftype: FactType, found: list[_Mention]) -> tuple[Any, _Mention] | None:
     """Apply the conflict policy; mentions are in pattern order, so sort by position first."""
     found = sorted(found, key=lambda x: x.pos)
@@ -907,4 +991,5 @@ def _extracted(name: str, value: Any, mention: _Mention) -> Extracted:
     start, end = mention.quote
     original_end = text.original(end - 1) + 1 if end > start else text.original(start)
     return Extracted(name=name, value=value, quote=text.norm[start:end], source=SOURCES[text.source],
-                     start=text.original(start), end=original_end, section=text.section(mention.pos))
+                     start=text.original(start), end=original_end, note=mention.note,
+                     section=text.section(mention.pos))

@@ -226,12 +226,35 @@ def _header_facts(header: str, letter: Letter) -> None:
         match = pattern.search(flat)
         if not match:
             continue
-        month, day, year = (int(part) for part in match.group(1).split("/"))
-        year += 2000 if year < 100 else 0
-        try:
-            letter.dates[key] = datetime.date(year, month, day)
-        except ValueError:
-            letter.warnings.append(f"invalid {key} date {match.group(1)!r}")
+        _set_date(letter, key, match.group(1))
+
+
+_SUMMARY_INJURY = re.compile(r"(?:date of injury(?: of| was| is)?|injury (?:sustained |reported |that occurred )?on|"
+                             r"injured (?:at work )?on|\bDOI\b:?)\s*" + _DATE, re.IGNORECASE)
+_SUMMARY_UR = re.compile(r"(?:utili[sz]ation review|utlization review|\bUR\b)", re.IGNORECASE)
+_UR_VERDICT = re.compile(r"\b(?:denied|non-?certif\w*|not certif\w*|modified)\b", re.IGNORECASE)
+
+
+def _summary_dates(letter: Letter) -> None:
+    """A letter whose head gives no date of injury or of the UR decision (the older layouts) states them in the
+    summary: "with a date of injury of 03/09/2009", "utilization review dated 5/30/14 denied the request". The
+    head's dates win; a summary date is read only from a sentence that says what it is."""
+    if "injury" not in letter.dates and (m := _SUMMARY_INJURY.search(letter.summary)):
+        _set_date(letter, "injury", m.group(1))
+    if "ur_denial" not in letter.dates:
+        for sentence in re.split(r"(?<=[.;])\s+", letter.summary):
+            if _SUMMARY_UR.search(sentence) and _UR_VERDICT.search(sentence) and (m := re.search(_DATE, sentence)):
+                _set_date(letter, "ur_denial", m.group(1))
+                break
+
+
+def _set_date(letter: Letter, key: str, text: str) -> None:
+    month, day, year = (int(part) for part in text.split("/"))
+    year += 2000 if year < 100 else 0
+    try:
+        letter.dates[key] = datetime.date(year, month, day)
+    except ValueError:
+        letter.warnings.append(f"invalid {key} date {text!r}")
 
 
 def _split_list(text: str) -> list[str]:
@@ -303,6 +326,7 @@ def parse_letter_text(text: str, path: str = "<text>") -> Letter:
                                "'IMR DECISION(S) AND RATIONALE(S)' or 'ISSUE AT DISPUTE:' section)")
     if not letter.items:
         raise InputError(path, f"layout {letter.layout} letter with no disputed items")
+    _summary_dates(letter)
     return letter
 
 

@@ -21,8 +21,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import ahocorasick
+
 from checker.ruleset.facts import level_span, normalize_level
 from checker.ruleset.lexicon import Lexicon
+from checker.ruleset.regexes import required_literals
 from checker.ruleset.treatments import TreatmentVocabulary
 
 HEAD_KINDS = ("procedure", "product", "ingredient")
@@ -131,9 +134,13 @@ class _Index:
     words: set[str]                                          # every lexicon word (for near-miss spelling)
     deletes: dict[str, set[str]]                             # one-deletion variants -> lexicon words
     modifier_of: dict[tuple[str, ...], tuple[str, Any]]      # modifier phrases (a site can be one: "head")
-    patterns: dict[str | None, list[tuple[str, re.Pattern, Any, int]]]  # family -> its attribute patterns
+    patterns: dict[str | None, list[tuple[str, re.Pattern, Any, int, frozenset[str] | None]]]  # family -> patterns
     exact: dict[tuple[str, ...], Entry] = field(default_factory=dict)   # phrase -> its entry (the first kind)
     lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # first token -> phrase lengths, longest first
+    literals: Any = None  # Aho-Corasick automaton of the attribute patterns' required literals
+    read_tokens: dict[str, str] = field(default_factory=dict)  # written token -> folded and spelled
+    by_literal: dict[str | None, dict[str, list[int]]] = field(default_factory=dict)  # family -> literal -> rows
+    unfiltered: dict[str | None, list[int]] = field(default_factory=dict)  # family -> rows with no literal set
 
 
 _LAST: list = [None, None]  # the last lexicon indexed and its index (a batch reads with one lexicon)
@@ -194,18 +201,32 @@ def _index(lex: Lexicon) -> _Index:
         for toks, entry in options:
             exact.setdefault(toks, entry)
     lengths = {first: tuple(sorted({len(t) for t, _ in options}, reverse=True)) for first, options in phrases.items()}
-    found = lex._cache["index"] = _Index(phrases, words, deletes, modifier_of, _by_family(g.patterns), exact,
-                                         lengths)
+    by_family = _by_family(g.patterns)
+    literals = ahocorasick.Automaton()
+    for lit in {lit for rows in by_family.values() for row in rows for lit in row[4] or ()}:
+        literals.add_word(lit, lit)
+    if len(literals):
+        literals.make_automaton()
+    by_literal: dict[str | None, dict[str, list[int]]] = {}
+    unfiltered: dict[str | None, list[int]] = {}
+    for family, rows in by_family.items():
+        for i, row in enumerate(rows):
+            if row[4] is None:
+                unfiltered.setdefault(family, []).append(i)
+            for lit in row[4] or ():
+                by_literal.setdefault(family, {}).setdefault(lit, []).append(i)
+    found = lex._cache["index"] = _Index(phrases, words, deletes, modifier_of, by_family, exact, lengths, literals,
+                                         by_literal=by_literal, unfiltered=unfiltered)
     _LAST[:] = [lex, found]
     return found
 
 
-def _by_family(patterns) -> dict[str | None, list[tuple[str, re.Pattern, Any, int]]]:
+def _by_family(patterns) -> dict[str | None, list[tuple[str, re.Pattern, Any, int, frozenset[str] | None]]]:
     """The attribute patterns that apply to each family (None: to a family no pattern names), in order."""
     families = {f for p in patterns for f in p.families}
     table = {}
     for family in [*families, None]:
-        table[family] = [(p.fact, p._compiled, p.value, p.scale) for p in patterns
+        table[family] = [(p.fact, p._compiled, p.value, p.scale, required_literals(p.regex)) for p in patterns
                          if not p.families or family in p.families]
     return table
 
@@ -233,6 +254,17 @@ def _spell(token: str, index: _Index) -> str:
         candidates |= index.deletes.get(variant, set())
     candidates = {c for c in candidates if abs(len(c) - len(token)) <= 1}
     return candidates.pop() if len(candidates) == 1 else token
+
+
+def _read_token(token: str, index: _Index) -> str:
+    """A written token folded and spelled (memoized per index: requests reuse a small vocabulary; the memo
+    stops growing at 100,000 tokens so that odd input cannot fill memory)."""
+    found = index.read_tokens.get(token)
+    if found is None:
+        found = _spell(fold(token), index)
+        if len(index.read_tokens) < 100_000:
+            index.read_tokens[token] = found
+    return found
 
 
 def _spans(tokens: list[str], index: _Index, written: list[str] | None = None) -> tuple[list[Span], list[str]]:
@@ -294,6 +326,7 @@ class _Reading:
     forms: list[str] = field(default_factory=list)
     routes: list[str] = field(default_factory=list)
     compound: bool = False
+    compounded: bool = False  # the drug is a compounded preparation (what the drug formulary reviews apart)
     extended_release: bool = False
     percent_strength: bool = False
     unknown: list[str] = field(default_factory=list)
@@ -550,6 +583,7 @@ def _drug_code(r: _Reading, lex: Lexicon) -> tuple[str | None, str | None, str |
     head = r.heads[0].entry
     product = drugs.products.get(head.key) if head.kind == "product" else None
     if product is not None and product.code:
+        r.compounded = product.kind in ("compound", "kit")
         return product.code, None, None, {}
     ingredients = r.ingredients or (product.ingredients if product else [])
     route = product.route if product else None
@@ -564,7 +598,8 @@ def _drug_code(r: _Reading, lex: Lexicon) -> tuple[str | None, str | None, str |
     if topical:
         compounded = r.compound or (product.kind == "compound" if product is not None else len(active) > 1)
         no_commercial = [i for i in principal if not drugs.ingredients[i].topical_forms]
-        if compounded or no_commercial:
+        if compounded or no_commercial:  # no commercial topical form: it can only be compounded
+            r.compounded = True
             return "TOPICAL-COMPOUND", None, None, attributes
     name = principal[0]
     ing = drugs.ingredients[name]
@@ -646,7 +681,7 @@ def parse_request(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
     lex = vocab.lexicon
     index = _index(lex)
     written = _expanded(raw_tokens(text), lex)
-    tokens = [_spell(fold(t), index) for t in written]
+    tokens = [_read_token(t, index) for t in written]
     spans, unknown = _spans(tokens, index, written)
     r = _read(spans, lex, index)
     levels = find_levels(text)
@@ -680,6 +715,7 @@ def parse_request(text: str, vocab: TreatmentVocabulary) -> NormalizedRequest:
                 continue
             code, why, kind, extra = _drug_code(r, lex)
             attributes.update(extra)
+            parse["compounded"] = r.compounded
             if code:
                 parts.append(Part(code, head=head.entry.key))
             else:
@@ -755,9 +791,15 @@ def _patterns(lowered: str, lex: Lexicon, family: str, known: dict[str, Any]) ->
     """Request facts from the attribute patterns; the first pattern that matches fills a fact."""
     out: dict[str, Any] = {}
     numbers = lex.grammar.numbers
-    table = _index(lex).patterns
+    index = _index(lex)
+    table = index.patterns
+    key = family if family in table else None
+    rows, by_literal = table[key], index.by_literal.get(key, {})
+    present = {lit for _, lit in index.literals.iter(lowered)} if len(index.literals) else set()
+    # only the patterns one of whose required literals the text holds (or that have none), in table order
+    candidates = sorted({*index.unfiltered.get(key, ()), *(i for lit in present for i in by_literal.get(lit, ()))})
     numeric = _DIGIT.search(lowered) is not None or any(w in numbers for w in _WORD.findall(lowered))
-    for fact, regex, value, scale in table.get(family, table[None]):
+    for fact, regex, value, scale, _ in (rows[i] for i in candidates):
         if fact in out or fact in known or (value is None and not numeric):
             continue  # a pattern without a value reads a number: none in the text, nothing to read
         m = regex.search(lowered)

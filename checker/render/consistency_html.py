@@ -15,6 +15,9 @@ GROUP_TITLES = {"family": "treatment family", "guideline": "guideline cited", "c
 VERDICT_LABEL = {"met": "met", "not_met": "not met", "not_documented": "not documented"}
 DASH = "\u2013"
 KIND_LABEL = {"overturned_unmet": "Overturned, criteria unmet", "upheld_met": "Upheld, all criteria met"}
+BASIS_LABEL = {"documented": "documented evidence", "missing_documentation": "missing documentation"}
+DECISION_BASIS_LABEL = {"certified": "certified", "not_medically_necessary": "not medically necessary",
+                        "insufficient_documentation": "insufficient documentation"}
 
 
 @dataclass
@@ -70,18 +73,37 @@ def tables(analysis: dict[str, Any]) -> list[Table]:
                  [_flat_group(r) for r in analysis["agreement"][g]])
            for g, title in GROUP_TITLES.items()]
     totals = analysis["totals"]
+    labels = {"kind": KIND_LABEL, "basis": BASIS_LABEL}
     out.append(Table(
         "discordant", "Discordant items, clearest first",
         [Column("rank", "#", "link", "open the item side by side"),
          Column("score", "clarity", "score", "how clearly the criteria contradict the outcome"),
-         Column("kind", "disagreement"), Column("case", "case", "code"), Column("index", "item", "int"),
+         Column("kind", "disagreement"),
+         Column("basis", "rests on", "text", "documented evidence (criteria documented met, or one documented not "
+                "met) or missing documentation (only criteria the record does not document blocked)"),
+         Column("case", "case", "code"), Column("index", "item", "int"),
          Column("item", "request"), Column("treatment", "treatment", "code"), Column("actual", "actual"),
          Column("predicted", "predicted"), Column("why", "why"), Column("specialty", "reviewer"),
          Column("decision_date", "decided", "code")],
-        [{k: (KIND_LABEL.get(v, v) if k == "kind" else v) for k, v in r.items() if k != "row"}
+        [{k: (labels[k].get(v, v) if k in labels else v) for k, v in r.items() if k != "row"}
          for r in analysis["discordant"]],
-        note=(f"{totals['discordant_shown']} of {totals['discordant']} shown"
-              if totals["discordant_shown"] < totals["discordant"] else "")))
+        note="; ".join(
+            [f"{totals['discordant_documented']} resting on documented evidence, "
+             f"{totals['discordant_missing_documentation']} on missing documentation"]
+            + ([f"{totals['discordant_shown']} of {totals['discordant']} shown"]
+               if totals["discordant_shown"] < totals["discordant"] else []))))
+    cond = totals["conditional"]
+    out.append(Table(
+        "conditional", "Conditional decisions: decided as if the operation in dispute were certified",
+        [Column("case", "case", "code"), Column("index", "item", "int"), Column("item", "request"),
+         Column("treatment", "treatment", "code"), Column("decision_basis", "checker's basis"),
+         Column("predicted", "predicted"), Column("actual", "actual"),
+         Column("surgery_item", "operation (item)", "int"), Column("surgery_request", "operation"),
+         Column("surgery_actual", "operation's outcome")],
+        [{k: (DECISION_BASIS_LABEL.get(v, v) if k == "decision_basis" else v) for k, v in r.items()}
+         for r in analysis["conditional"]],
+        note=(f"{cond['items']} item(s), counted apart: not in the agreement figures, the discordant items or the "
+              f"inconsistent groups; {cond['agree']} of {cond['compared']} compared agree")))
     out.append(Table(
         "inconsistent", "Same treatment and decisive facts, opposite outcomes",
         [Column("group", "#", "int"), Column("treatment", "treatment", "code"), Column("rule", "rule", "code"),
@@ -330,7 +352,9 @@ def drill_down_html(d: dict[str, Any]) -> str:
               ("guideline cited", row.get("maximus_guideline")),
               ("reviewer's outcome", (row.get("actual") or "unknown").title())]
     checker = [("rule", f"{row.get('rule') or '(none)'} ({row.get('guideline') or ''} {row.get('edition') or ''})"),
-               ("decision", row.get("decision")), ("prediction", (row.get("predicted") or "none").title())]
+               ("decision", row.get("decision")),
+               ("basis", DECISION_BASIS_LABEL.get(row.get("decision_basis"), row.get("decision_basis"))),
+               ("prediction", (row.get("predicted") or "none").title())]
     rationale = row.get("rationale")
     ra = row.get("reason_agreement") or {}
     named = ", ".join(ra.get("reviewer") or []) or "none recognised"
@@ -355,7 +379,11 @@ def _kpis(totals: dict[str, Any], reasons: dict[str, Any], inconsistent: int) ->
     cards = [("items", f"{totals['items']:,}"), ("compared", f"{totals['compared']:,}"),
              ("agreement", _rate(totals["agreement"])), ("balanced accuracy", _rate(totals["balanced_accuracy"])),
              ("overturned by reviewers", _rate(totals["overturned_rate"])),
-             ("discordant items", f"{totals['discordant']:,}"), ("inconsistent groups", f"{inconsistent:,}"),
+             ("discordant items", f"{totals['discordant']:,}"),
+             ("discordant on documented evidence", f"{totals['discordant_documented']:,}"),
+             ("discordant on missing documentation", f"{totals['discordant_missing_documentation']:,}"),
+             ("inconsistent groups", f"{inconsistent:,}"),
+             ("conditional items (apart)", f"{totals['conditional']['items']:,}"),
              ("reasons match", _rate(reasons["match_rate"]))]
     return '<div class="kpis">' + "".join(f'<div class="kpi"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
                                           for k, v in cards) + "</div>"
@@ -386,9 +414,22 @@ def render(analysis: dict[str, Any], source: str, generated: str, drill_limit: i
                          for i, (t, svg) in enumerate(charts))
     discordant = analysis["discordant"][:drill_limit]
     more = len(analysis["discordant"]) - len(discordant)
-    drills = "".join(drill_down_html(d) for d in discordant) or '<p class="empty">No discordant items.</p>'
+    drills = ""
+    for basis, count in (("documented", "discordant_documented"),
+                         ("missing_documentation", "discordant_missing_documentation")):
+        shown = [d for d in discordant if d.get("basis", "documented") == basis]
+        drills += (f'<h3>Resting on {escape(BASIS_LABEL[basis])} ({analysis["totals"][count]:,})</h3>'
+                   + ("".join(drill_down_html(d) for d in shown) or '<p class="empty">None.</p>'))
     if more > 0:
         drills += f'<p class="note">{more} more discordant item(s) are in the exports.</p>'
+    cond = analysis["totals"]["conditional"]
+    conditional_note = (
+        f'<p class="note">{cond["items"]:,} ancillary item(s) (pre-operative tests, assistant surgeon, '
+        "post-operative care) were decided as if the operation in dispute in the same letter were certified. The "
+        "reviewer decides them with the operation, so they are counted apart: not in the agreement figures above, "
+        "not among the discordant items and not in the inconsistent groups. Of those with both outcomes, "
+        f'{cond["agree"]:,} of {cond["compared"]:,} agree; {cond["compared_by_surgery_outcome"]["upheld"]:,} '
+        "of them follow an operation the reviewer upheld (not necessary).</p>")
     sections = [
         ("overview", "Overview", _kpis(analysis["totals"], analysis["reasons"], len(analysis["inconsistent"]))
          + _confusion_html(analysis["totals"])),
@@ -397,6 +438,7 @@ def render(analysis: dict[str, Any], source: str, generated: str, drill_limit: i
         ("discordant", "Discordant items", table_html(by_name["discordant"], drill_limit)),
         ("drilldown", "Discordant items side by side", drills),
         ("inconsistent", "Inconsistent reviews", table_html(by_name["inconsistent"], drill_limit)),
+        ("conditional", "Conditional decisions", conditional_note + table_html(by_name["conditional"], drill_limit)),
         ("reasons", "Reviewers' reasons", table_html(by_name["reviewer_reasons"])
          + table_html(by_name["unmet_criteria"])),
     ]
@@ -427,6 +469,7 @@ header h1{margin:0 0 4px;font-size:22px}header .meta{margin:0 0 10px;color:#c8d6
 nav a{color:#fff;margin-right:16px;font-size:13px;text-decoration:none;border-bottom:1px dotted #9fb6cf}
 main{padding:8px 28px 40px;max-width:1500px}
 h2{font-size:18px;margin:26px 0 10px;border-bottom:2px solid var(--line);padding-bottom:4px}
+h3{font-size:15px;margin:16px 0 6px}
 .kpis{display:flex;flex-wrap:wrap;gap:10px;margin-bottom:14px}.kpi{background:var(--card);
 border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:130px}.kpi b{display:block;font-size:22px}
 .kpi span{color:var(--muted);font-size:12px}

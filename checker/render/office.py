@@ -8,7 +8,14 @@ import html
 from typing import Any
 
 from checker.evaluation.checker import ItemResult, consulted_leaves
-from checker.render.text import fact_value
+from checker.render.text import conditional_text, fact_value
+
+_BASIS_ADVICE = {
+    "not_medically_necessary": "Basis: **not medically necessary**: a criterion is documented not met, or the "
+                               "guideline does not recommend the treatment.",
+    "insufficient_documentation": "Basis: **insufficient documentation**: nothing is documented against it, but "
+                                  "something the guideline requires is not documented; the records below may "
+                                  "change it."}
 
 
 def checklist_markdown(data: dict[str, Any]) -> str:
@@ -18,6 +25,10 @@ def checklist_markdown(data: dict[str, Any]) -> str:
     if data["request_attributes"]:
         out += ["From the request: " + "; ".join(f"{k} = {fact_value(v)}"
                                                  for k, v in data["request_attributes"].items()), ""]
+    f = data.get("formulary")
+    if f:
+        version = f"MTUS Drug List {f['version']} (effective {f['version_effective']}): " if f["applies"] else ""
+        out += [f"Drug formulary: {version}{f['reason']}.", ""]
     for c in data["criteria"]:
         role = "" if c["role"] == "required" else f" ({c['role']})"
         out += [f"## {c['code']} {c['title']}{role}", "", c["text"], "", f"*{c['citation']}*", ""]
@@ -45,8 +56,13 @@ def report_markdown(case_id: str, results: list[ItemResult]) -> str:
             out += [f"No prediction: {r.selection}", ""]
             continue
         verdict = "likely CERTIFIED" if r.decision == "certify" else "likely NOT certified"
-        out += [f"**{verdict}** under {r.rule} ({r.guideline}, {r.edition}); {r.selection}.", "",
-                "| | criterion | citation |", "|---|---|---|"]
+        out += [f"**{verdict}** under {r.rule} ({r.guideline}, {r.edition}); {r.selection}.", ""]
+        if r.decision_basis in _BASIS_ADVICE:
+            out += [_BASIS_ADVICE[r.decision_basis], ""]
+        if r.conditional_on:
+            out += [f"**Conditional:** {conditional_text(r).removeprefix('conditional: ')}; this item stands or "
+                    "falls with that surgery.", ""]
+        out += ["| | criterion | citation |", "|---|---|---|"]
         for c in r.criteria:
             mark = {"met": "✅ met", "not_met": "❌ not met", "not_documented": "⚠️ not documented"}[c.verdict]
             out.append(f"| {mark} | **{c.code}** {c.title} | {c.citation} |")

@@ -16,7 +16,8 @@ def rule_page(rule: Rule, catalog: Catalog, checker: Checker) -> str:
     vocab = catalog.vocabulary
     out = [f"# {s.id}: {s.title}", "",
            f"**Guideline:** {s.guideline}, {s.document}, {s.edition}  ",
-           f"**In force:** {s.effective.from_} to {s.effective.to or 'now'}  ",
+           f"**In force:** {s.effective.from_} to {s.effective.to or 'now'}"
+           + (f" (edition in force {edition.window()})" if (edition := catalog.edition_of(rule)) else "") + "  ",
            f"**Status:** {s.status.replace('_', ' ')} ({s.status_citation.short()})  ",
            f"**Treatments:** {', '.join(f'`{t}`' for t in s.treatments)}", "",
            "## What it decides", "", " ".join(s.summary.split()), ""]

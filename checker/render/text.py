@@ -50,16 +50,46 @@ def first_unmet(r: ItemResult) -> str:
     return "not recommended" if "STATUS" in r.reasons else "-"
 
 
+BASIS_TEXT = {"certified": "certified", "not_medically_necessary": "not medically necessary",
+              "insufficient_documentation": "insufficient documentation"}
+_BASIS_CELL = {"certified": "certify", "not_medically_necessary": "not-nec", "insufficient_documentation": "insuff"}
+
+
+def conditional_text(r: ItemResult) -> str:
+    """An ancillary item decided as if its operation in dispute were certified, in words."""
+    on = r.conditional_on or {}
+    where = f"item {on['item']}: {on['request']}" if on.get("item") is not None else on.get("request")
+    return f"conditional: decided as if the surgery in dispute{f' ({where})' if where else ''} is certified"
+
+
 def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
-    """One line per item: treatment, decision, predicted vs actual, the first unmet criterion."""
+    """One line per item: treatment, decision (and its basis), predicted vs actual, the first unmet criterion;
+    a decision marked * is conditional on a surgery in dispute."""
     lines = [clip(f"{case}  ({path})", WIDTH),
              "  # treatment            decision predicted  actual     ok  first unmet"]
     for r in results:
         mark = {True: "yes", False: "NO", None: "-"}[r.agree]
-        decision = {"certify": "certify", "non-certify": "non-cert", None: "none"}[r.decision]
+        decision = _BASIS_CELL.get(r.decision_basis, "none") + ("*" if r.conditional_on else "")
         lines.append(f"{r.index:>3} {clip(r.treatment or 'UNKNOWN', 20):<20} {decision:<8} "
                      f"{outcome_word(r.predicted):<10} {outcome_word(r.actual):<10} {mark:<3} {first_unmet(r)}")
+    bases = {r.decision_basis for r in results}
+    legend = [text for key, text in (
+        ("not_medically_necessary", "not-nec = not medically necessary (a criterion documented not met, or not "
+                                    "recommended)"),
+        ("insufficient_documentation", "insuff = insufficient documentation (something required is not "
+                                       "documented)")) if key in bases]
+    if legend:
+        lines += wrap("; ".join(legend) + "; both predict Upheld", 4, first="  ")
+    conditional: dict[str, list[str]] = {}
     for r in results:
+        if r.conditional_on:
+            conditional.setdefault(conditional_text(r), []).append(str(r.index))
+    for text, numbers in conditional.items():
+        lines += wrap(f"{'items' if len(numbers) > 1 else 'item'} {', '.join(numbers)}* {text}", 4, first="  ")
+    for r in results:
+        if r.formulary and r.formulary["applies"]:  # a request before the formulary: explain says so
+            f = r.formulary
+            lines += wrap(f"item {r.index} formulary: MTUS Drug List {f['version']}: {f['reason']}", 4, first="  ")
         if r.decision is None:
             lines += wrap(f"item {r.index}: no prediction: {r.selection}", 4, first="  ")
         elif r.what_if and r.decision == "non-certify" and r.what_if["to_certify"]:
@@ -139,6 +169,7 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
         lines += wrap(f"{p['code']}" + (f" ({p['site'].replace('_', ' ')})" if p["site"] else "") +
                       f": {p['rule'] or 'no rule'}, {verdict}" +
                       (f" [{', '.join(p['reasons'])}]" if p["reasons"] else ""), 11, first="Part       ")
+    lines += formulary_lines(r.formulary, 11, "Formulary  ")
     if r.rule is None:
         lines += wrap(f"no prediction: {r.selection}", 11, first="Decision   ")
         return lines
@@ -150,6 +181,10 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
     actual = f"actual {outcome_word(r.actual)}" + ({True: ", agrees", False: ", DISAGREES"}.get(r.agree, ""))
     lines += wrap(f"{r.decision.upper()} -> IMR prediction {outcome_word(r.predicted)} ({actual})", 11,
                   first="Decision   ")
+    if r.decision_basis:
+        lines += wrap(BASIS_TEXT[r.decision_basis], 11, first="Basis      ")
+    if r.conditional_on:
+        lines += wrap(conditional_text(r) + "; it stands or falls with that surgery", 11, first="Condition  ")
     if r.decision == "non-certify":
         because = []
         if "STATUS" in r.reasons:
@@ -168,8 +203,9 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
     lines += ["", "What would change the decision"]
     lines += change_lines(r)
     receipt = r.receipt
+    drug_list = f", {receipt['drug_list']}" if receipt.get("drug_list") else ""
     lines += ["", *wrap(f"imrcheck {receipt['imrcheck']}, rule set {receipt['ruleset']}, engine {receipt['engine']}, "
-                        f"rules used: {', '.join(receipt['rules'])}", 9, first="Receipt  ")]
+                        f"rules used: {', '.join(receipt['rules'])}{drug_list}", 9, first="Receipt  ")]
     return lines
 
 
@@ -216,11 +252,13 @@ def change_lines(r: ItemResult) -> list[str]:
 
 def audit_lines(summary: dict[str, Any], results: Iterable[ItemResult], errors: list[dict[str, str]],
                 skipped: list[dict[str, str]], warnings: list[dict[str, str]] = ()) -> list[str]:
-    lines = [f"{'case':<12} {'#':>2} {'treatment':<24} {'predicted':<11} {'actual':<11} agree"]
+    lines = [f"{'case':<12} {'#':>2} {'treatment':<24} {'predicted':<11} {'actual':<11} agree basis"]
     for r in results:
         mark = {True: "yes", False: "NO", None: "-"}[r.agree]
+        basis = _BASIS_CELL.get(getattr(r, "decision_basis", None), "-")
+        basis += "*" if getattr(r, "conditional_on", None) else ""
         lines.append(f"{clip(r.case, 12):<12} {r.index:>2} {clip(r.treatment or 'UNKNOWN', 24):<24} "
-                     f"{outcome_word(r.predicted):<11} {outcome_word(r.actual):<11} {mark}")
+                     f"{outcome_word(r.predicted):<11} {outcome_word(r.actual):<11} {mark:<5} {basis}")
     s = summary
     lines += ["", f"inputs {s['inputs']} (read {s['inputs_read']}, failed {s['inputs_failed']}, "
                   f"skipped {s['inputs_skipped']}); items {s['items']}, predicted {s['items_predicted']}, "
@@ -229,6 +267,15 @@ def audit_lines(summary: dict[str, Any], results: Iterable[ItemResult], errors: 
         ba = s["balanced_accuracy"]
         lines.append(f"agreement {s['agree']}/{s['items_compared']} ({s['agreement']:.0%}); "
                      f"balanced accuracy {'-' if ba is None else f'{ba:.2f}'}")
+    bases = s.get("decision_basis")
+    if bases:
+        lines += wrap(f"decided: certified {bases['certified']}, not medically necessary "
+                      f"{bases['not_medically_necessary']}, insufficient documentation "
+                      f"{bases['insufficient_documentation']}")
+    cond = s.get("conditional")
+    if cond and cond["items"]:
+        lines += wrap(f"conditional (*: decided as if the surgery in dispute were certified; counted apart): "
+                      f"{cond['items']} item(s), agree {cond['agree']}/{cond['items_compared']}")
     c = s["confusion"]
     lines += ["", "actual \\ predicted   Upheld  Overturned  none"]
     for actual in ("upheld", "overturned", "unknown"):
@@ -333,12 +380,30 @@ def _section(name: str) -> str:
     return name.replace("_", " ")
 
 
+def formulary_lines(f: dict[str, Any] | None, indent: int, first: str) -> list[str]:
+    """A drug request's MTUS Drug Formulary status: the list version, status, review, fill windows."""
+    if not f:
+        return []
+    if not f["applies"]:
+        return wrap(f["reason"], indent, first=first)
+    lines = wrap(f"MTUS Drug List {f['version']} (effective {f['version_effective']}): {f['reason']}", indent,
+                 first=first)
+    for label, key in (("Special Fill", "special_fill"), ("Perioperative Fill", "perioperative_fill")):
+        fill = f.get(key)
+        if fill and fill.get("eligible") is not False:
+            lines += wrap(f"{label}: {fill['why']}", indent)
+    if f.get("transition"):
+        lines += wrap(f["transition"], indent)
+    return lines
+
+
 def requirement_lines(data: dict[str, Any]) -> list[str]:
     """The documentation checklist (`imrcheck requirements`) as text."""
     lines = wrap(f"{data['name']} ({data['treatment']}): {data['rule']} {data['title']} "
                  f"[{data['guideline']}, {data['edition']}]")
     lines += wrap(f"{data['selection']}; status {data['status'].replace('_', ' ')} "
                   f"({data['status_citation']})", 2)
+    lines += formulary_lines(data.get("formulary"), 4, "  formulary: ")
     if data["request_attributes"]:
         lines += wrap("from the request: " + "; ".join(
             f"{k} = {fact_value(v)}" for k, v in data["request_attributes"].items()), 2)

@@ -7,6 +7,8 @@ that cache keys and receipts are built from.
     rules/extraction/*.yaml                     the fact extractor's triggers and patterns
     rules/extraction/sections.yaml              the section headings and cues of a clinical text
     rules/library/*.yaml                        shared definitions (derived facts, condition fragments)
+    rules/formulary.yaml                        the MTUS Drug Formulary: list versions, statuses, fill windows
+    rules/editions.yaml                         guideline editions and the dates each was in force
     rules/{mtus,odg,other}/**/NAME.yaml         one rule file per guideline topic
     rules/{mtus,odg,other}/**/NAME.fixtures.yaml   the rule's fixtures, beside it
 """
@@ -28,10 +30,12 @@ KINDS: dict[str, tuple[str, ...]] = {
     "extraction": ("extraction/*.yaml",),
     "sections": ("extraction/sections.yaml",),
     "library": ("library/*.yaml",),
+    "formulary": ("formulary.yaml",),
+    "editions": ("editions.yaml",),
     "rules": tuple(f"{d}/**/*.yaml" for d in GUIDELINE_DIRS),
 }
 # what the validated catalog is built from (its digest names a rule set)
-CATALOG_KINDS = ("vocabulary", "treatments", "requests", "library", "rules")
+CATALOG_KINDS = ("vocabulary", "treatments", "requests", "library", "formulary", "editions", "rules")
 # what reading a letter into a case depends on besides the code
 READING_KINDS = ("vocabulary", "treatments", "requests", "extraction", "sections")
 

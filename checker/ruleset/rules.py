@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from checker.errors import InputError, InputErrors, did_you_mean
 from checker.ruleset.citation import Citation
 from checker.ruleset.conditions import Condition, Node, Predicate, compile_condition, facts_of
+from checker.ruleset.editions import Edition, load_editions
 from checker.ruleset.facts import FactVocabulary, coerce_value, load_vocabulary
+from checker.ruleset.formulary import Formulary, load_formulary
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.library import Library, load_library
 from checker.ruleset.regexes import checked
@@ -175,6 +177,8 @@ class Catalog:
     rules: dict[str, Rule]
     library: Library
     digest: str
+    formulary: Formulary | None = None
+    editions: dict[tuple[str, str, str], tuple[str, Edition]] = field(default_factory=dict)
     _treatment_digests: dict[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -188,7 +192,7 @@ class Catalog:
         the item's evaluation cannot differ between them."""
         if self._treatment_digests is None:
             base = hashlib.sha256()
-            for p in [*self.folder.vocabulary_files(), *self.folder.treatment_files()]:
+            for p in [*self.folder.vocabulary_files(), *self.folder.treatment_files(), *self.folder.files("formulary")]:
                 base.update(p.name.encode() + b"\0" + p.read_bytes())
             out = {"": base.hexdigest()[:16]}
             for code in self.treatments.treatments:
@@ -223,6 +227,11 @@ class Catalog:
                 if crit.carries_forward == code:
                     out.append(f"carried forward by {crit.code} ({rule.id}, {rule.spec.document} {rule.spec.edition})")
         return out
+
+    def edition_of(self, rule: Rule) -> Edition | None:
+        """The edition (rules/editions.yaml) a rule applies."""
+        found = self.editions.get((rule.spec.guideline, rule.spec.document, rule.spec.edition))
+        return found[1] if found else None
 
     def rules_for(self, treatment: str) -> list[Rule]:
         """Rules that claim a treatment, MTUS first (California's evidence hierarchy)."""
@@ -268,6 +277,13 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     treatments = load_treatments(root)
     errors += _lexicon_errors(treatments, vocab, folder.root / "requests")
     errors += _establishes_errors(treatments, vocab)
+    formulary = None
+    try:
+        formulary = load_formulary(folder.files("formulary")[0], treatments.lexicon)
+    except InputError as exc:
+        errors.append(exc)
+    except InputErrors as exc:
+        errors += exc.errors
     try:
         library = load_library(folder, vocab)
     except InputErrors as exc:
@@ -288,6 +304,15 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
             continue
         specs.append((spec, path))
 
+    editions: dict[tuple[str, str, str], tuple[str, Edition]] = {}
+    try:
+        editions = load_editions(folder.files("editions")[0])
+    except InputError as exc:
+        errors.append(exc)
+    except InputErrors as exc:
+        errors += exc.errors
+    if editions:
+        errors += [e for spec, path in specs if (e := _edition_error(spec, path, editions)) is not None]
     seen_ids: dict[str, Path] = {}
     seen_codes: dict[str, Path] = {}
     for spec, path in specs:
@@ -318,7 +343,22 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     errors += _lineage_errors(rules)
     if errors:
         raise InputErrors(errors)
-    return Catalog(root, vocab, treatments, rules, library, folder.digest())
+    return Catalog(root, vocab, treatments, rules, library, folder.digest(), formulary, editions)
+
+
+def _edition_error(spec: RuleFile, path: Path, editions: dict) -> InputError | None:
+    """A rule names an edition of rules/editions.yaml and is in force only within its window."""
+    found = editions.get((spec.guideline, spec.document, spec.edition))
+    if found is None:
+        known = [f"{d} | {e}" for g, d, e in editions if g == spec.guideline]
+        return InputError(path, f"unknown edition {spec.document!r}, {spec.edition!r} of {spec.guideline} (rules/"
+                          f"editions.yaml){did_you_mean(f'{spec.document} | {spec.edition}', known)}", field="edition")
+    _, edition = found
+    eff = spec.effective
+    if eff.from_ < edition.start or (edition.end is not None and (eff.to is None or eff.to > edition.end)):
+        return InputError(path, f"effective {eff.from_} to {eff.to or 'today'} is outside the edition's window "
+                          f"({edition.window()})", field="effective")
+    return None
 
 
 def _establishes_errors(treatments: TreatmentVocabulary, vocab: FactVocabulary) -> list[InputError]:
