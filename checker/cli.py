@@ -80,19 +80,21 @@ def check(session: Session, case: str, treatment: str | None, report_path: Path 
     Exit 0 when every item is predicted certifiable, 1 when a criterion is not met or not documented
     (as --fail-on selects), 2 on bad input."""
     from checker.render.jsonout import to_json
-    from checker.render.text import check_lines, note_lines
+    from checker.render.text import check_lines, note_layout_lines, note_lines
     if report_path is not None:
         from checker.files import check_suffix
         check_suffix(report_path, (".md", ".html", ".htm"), "pre-submission report")
     found_lines: list[str] = []
+    layout = None
     if treatment is not None:
-        loaded, req = session.read_note(case, treatment)
-        found_lines = note_lines(case, loaded, req.rule, session.catalog().vocabulary)
+        loaded, req, layout = session.read_note(case, treatment)
+        found_lines = note_layout_lines(case, layout) + note_lines(case, loaded, req.rule, session.catalog().vocabulary)
     else:
         loaded = session.read(case)
     results = session.checker(what_if=True).check_case(loaded)
     if fmt == "json":
-        click.echo(to_json({"case": loaded.case, "items": [r.to_dict() for r in results]}))
+        payload = {"case": loaded.case, "items": [r.to_dict() for r in results]}
+        click.echo(to_json({**payload, "note": layout.to_dict()} if layout is not None else payload))
     else:
         click.echo("\n".join(found_lines + check_lines(loaded.case, case, results)))
     if report_path is not None:
@@ -118,13 +120,20 @@ def _fails(r, fail_on: str) -> bool:
 @main.command()
 @click.argument("case", type=click.Path(dir_okay=False))
 @click.option("--item", "item_no", type=int, default=None, help="Item number (1-based); default: every item.")
+@click.option("--treatment", default=None,
+              help="CASE is a progress note (PR-2, .txt): read the facts from it for this treatment, and show the "
+                   "note's sections and date of service.")
 @FORMAT
 @click.pass_obj
-def explain(session: Session, case: str, item_no: int | None, fmt: str) -> None:
+def explain(session: Session, case: str, item_no: int | None, treatment: str | None, fmt: str) -> None:
     """Every criterion of an item: verdict, citation, facts with evidence, what would change the outcome."""
     from checker.render.jsonout import to_json
-    from checker.render.text import explain_lines
-    loaded = session.read(case)
+    from checker.render.text import explain_lines, note_layout_lines
+    layout = None
+    if treatment is not None:
+        loaded, _, layout = session.read_note(case, treatment)
+    else:
+        loaded = session.read(case)
     if item_no is not None and not 1 <= item_no <= len(loaded.items):
         click.echo(f"error: {case}: --item {item_no}: the case has items 1 to {len(loaded.items)}", err=True)
         sys.exit(2)
@@ -133,9 +142,13 @@ def explain(session: Session, case: str, item_no: int | None, fmt: str) -> None:
     results = [checker.check_item(loaded, i, loaded.items[i - 1]) for i in indexes]
     if fmt == "json":
         payload = [r.to_dict() for r in results]
-        click.echo(to_json(payload[0] if item_no else payload))
+        if layout is not None:  # a note is one item: the item, and how the note was read
+            click.echo(to_json({**payload[0], "note": layout.to_dict()}))
+        else:
+            click.echo(to_json(payload[0] if item_no else payload))
     else:
-        click.echo("\n\n".join("\n".join(explain_lines(r, session.catalog())) for r in results))
+        head = note_layout_lines(case, layout) if layout is not None else []
+        click.echo("\n".join(head + ["\n\n".join("\n".join(explain_lines(r, session.catalog())) for r in results)]))
 
 
 @main.command()

@@ -86,7 +86,7 @@ class Session:
 
     def read_note(self, path: str | Path, treatment: str):
         """A treating office's progress note (PR-2) as a one-item case for `treatment` (a code or free text),
-        and the ResolvedTreatment the treatment resolves to."""
+        the ResolvedTreatment the treatment resolves to, and the note's layout (sections, date of service)."""
         from checker.evaluation.selection import resolve_treatment
         from checker.reading.cases import case_from_note
         catalog = self.catalog()
@@ -96,4 +96,4 @@ class Session:
             raise InputError(path, exc.strerror or str(exc)) from None
         req = resolve_treatment(catalog, treatment, None)
         case = case_from_note(Path(path).stem, text, req.request.text, req.treatment, self.extractor(), catalog)
-        return case, req
+        return case, req, self.extractor().layout(text)

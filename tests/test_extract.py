@@ -151,6 +151,7 @@ def test_every_corpus_summary_is_read(extractor):
 def _rules_with(tmp_path: Path, core: str) -> Path:
     (tmp_path / "extraction").mkdir()
     shutil.copy(RULES / "extraction" / "context.yaml", tmp_path / "extraction" / "context.yaml")
+    shutil.copy(RULES / "extraction" / "sections.yaml", tmp_path / "extraction" / "sections.yaml")
     (tmp_path / "extraction" / "core.yaml").write_text(core)
     return tmp_path
 
@@ -168,6 +169,10 @@ def _rules_with(tmp_path: Path, core: str) -> Path:
      "facts.requested_levels", "only clinical facts"),
     ("facts:\n  crps_diagnosis:\n    negated: false\n    patterns:\n      - {regex: 'crps', value: true, colour: 1}\n",
      "facts.crps_diagnosis.patterns.0.colour", "unknown field"),
+    ("facts:\n  crps_diagnosis:\n    sections: [examinaton]\n    patterns:\n      - {regex: 'crps', value: true}\n",
+     "facts.crps_diagnosis.sections", "unknown section 'examinaton' (did you mean 'examination'?)"),
+    ("facts:\n  crps_diagnosis:\n    patterns:\n      - {regex: 'crps', value: true, not_sections: [header]}\n",
+     "facts.crps_diagnosis.patterns.0.not_sections", "section 'header' is never scanned"),
 ])
 def test_pattern_file_errors_name_the_file_line_and_field(tmp_path, vocabulary, core, field, message):
     rules = _rules_with(tmp_path, core)

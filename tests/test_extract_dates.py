@@ -100,6 +100,7 @@ def test_an_interval_between_two_dates(extractor):
 def _rules_with(tmp_path: Path, core: str) -> Path:
     (tmp_path / "extraction").mkdir()
     shutil.copy(RULES / "extraction" / "context.yaml", tmp_path / "extraction" / "context.yaml")
+    shutil.copy(RULES / "extraction" / "sections.yaml", tmp_path / "extraction" / "sections.yaml")
     (tmp_path / "extraction" / "core.yaml").write_text(core)
     return tmp_path
 

@@ -103,8 +103,8 @@ def test_explain_a_letter_directly_shows_evidence_quotes():
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
     assert "SNRB-LUMBAR" in text and "NON-CERTIFY" in text
-    assert '"Examination revealed hypoesthesia in the right L2, L3, and left L4 distribution."' in text
-    assert "[clinical case summary]" in text
+    assert '"Examination revealed hypoesthesia in the right L2, L3, and left L4 distribution." ' \
+           "[clinical case summary, examination]" in text
 
 
 def test_ingest_writes_case_files_that_read_back_to_the_same_predictions(tmp_path):

@@ -33,6 +33,7 @@ class Evidence(BaseModel):
     quote: str = Field(min_length=3)
     source: str = Field(min_length=3, description="where the quote is from, e.g. 'clinical case summary'")
     note: str | None = None  # how the value follows from the quote when it is not stated there (a closed list)
+    section: str | None = None  # the part of the record the quote is in (history, examination, plan...)
 
 
 class FactEntry(BaseModel):
@@ -283,11 +284,14 @@ def case_to_yaml_data(case: Case) -> dict[str, Any]:
 def case_from_note(case_id: str, note: str, request: str, treatment: str, extractor: "Extractor",
                    catalog: "Catalog", date: dt.date | None = None) -> Case:
     """A one-item case from a treating office's progress note, with the facts the extractor finds in it. The
-    note's date of service (`date`, today when it is not known) is the date its dates are read against."""
+    note's date of service (`date`, else the one the note gives, else today) is the date its dates are read
+    against, and the case's date of service."""
+    dated = extractor.note_date(note)
+    date = date or (dated.date if dated else None)
     found = extractor.extract(note, request, treatment, reference_date=date or dt.date.today())
     vocab = catalog.vocabulary
-
-    data = {"case": case_id, "facts": _fact_entries(found, vocab, "case", "progress note"),
+    data = {"case": case_id, "dates": {"service": date},
+            "facts": _fact_entries(found, vocab, "case", "progress note"),
             "items": [{"request": request, "treatment": treatment,
                        "facts": _fact_entries(found, vocab, "item", "progress note")}]}
     return validate(Case, data, case_id, {"vocabulary": vocab, "treatments": catalog.treatments})
@@ -296,5 +300,6 @@ def case_from_note(case_id: str, note: str, request: str, treatment: str, extrac
 def _fact_entries(found: dict, vocabulary: FactVocabulary, scope: str, source: str | None = None) -> dict[str, Any]:
     """Extracted clinical facts of one scope as case-file entries with their evidence."""
     return {name: {"value": x.value, "evidence": {"quote": x.quote, "source": source or x.source,
-                                                  **({"note": x.note} if x.note else {})}}
+                                                  **({"note": x.note} if x.note else {}),
+                                                  **({"section": x.section} if x.section else {})}}
             for name, x in found.items() if vocabulary[name].source == "clinical" and vocabulary[name].scope == scope}

@@ -13,11 +13,15 @@ The algorithm (NegEx/ConText, Chapman et al.) with every phrase in rules/extract
 4. A modified match counts only if the fact accepts that modifier: administrative, uncertain and
    hypothetical mentions are ignored unless the fact says `accept`, historical ones are accepted unless it
    says `ignore`; a negated match documents the fact's `negated` value, or is ignored when there is none.
-5. Conflict policy (per fact `resolve`, defaults by type): bool `true_wins` (one accepted positive mention
+5. Sections (sections.py): a pattern or fact may name the `sections` its mentions count in (when the text has
+   at least one of them: "from the examination when the summary has one") or the `not_sections` they do not
+   count in ("a plan is not a history"). The header (identifiers) is never scanned, and a section boundary is a
+   sentence boundary, so a quote never runs across one. Each value carries the section it was read in.
+6. Conflict policy (per fact `resolve`, defaults by type): bool `true_wins` (one accepted positive mention
    beats negative ones elsewhere: a positive exam finding is not undone by a normal finding in another
    sentence), levels `union` (levels of every accepted mention, in order of appearance), numbers and enums
    `last` (the latest mention in the text), or `max`.
-6. Dates become durations (`convert: weeks_since`, `months_since`) against the reference date the caller gives
+7. Dates become durations (`convert: weeks_since`, `months_since`) against the reference date the caller gives
    (the request's): a date in the match, else the date of service in effect (checker/reading/dates.py).
 
 Only the summary and the request are ever read: the caller cannot pass rationales or outcomes.
@@ -41,6 +45,7 @@ from checker.errors import InputError, did_you_mean
 from checker.reading.dates import FoundDate, find_dates, months_between, service_date, weeks_between
 from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, list_value
 from checker.reading.requests import find_levels, normalize_request
+from checker.reading.sections import NoteDate, NoteLayout, Part, Section, load_sections
 from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_overlap
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.regexes import checked, first_chars, required_literals
@@ -192,6 +197,13 @@ class Pattern(BaseModel):
     when_request: str | None = None    # regex the request must contain (e.g. physical therapy for sessions)
     when_treatment: list[str] | None = None
     region: Literal["request"] | None = None  # the sentence names the request's body site, or no site at all
+    sections: list[str] | None = None      # mentions count only in these sections (when the text has one)
+    not_sections: list[str] | None = None  # mentions in these sections do not count
+
+    @field_validator("sections", "not_sections")
+    @classmethod
+    def _sections(cls, names: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        return _section_names(names, info)
 
     @field_validator("regex", "in_sentence", "in_text", "when_request")
     @classmethod
@@ -225,6 +237,27 @@ class FactRule(BaseModel):
     administrative: Policy = "ignore"
     resolve: Literal["true_wins", "union", "last", "max"] | None = None
     when_treatment: list[str] | None = None  # item-scope facts: only for these treatment codes
+    sections: list[str] | None = None      # as Pattern.sections, for every pattern (and list) without its own
+    not_sections: list[str] | None = None
+
+    @field_validator("sections", "not_sections")
+    @classmethod
+    def _sections(cls, names: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        return _section_names(names, info)
+
+
+def _section_names(names: list[str] | None, info: ValidationInfo) -> list[str] | None:
+    """Section names are those of extraction/sections.yaml; the unscanned header needs no naming."""
+    known: list[str] | None = (info.context or {}).get("sections")
+    if names is None or known is None:
+        return names
+    for name in names:
+        if name not in known:
+            raise ValueError(f"unknown section {name!r}" + (did_you_mean(name, known) or
+                                                            f" (sections: {', '.join(known)})"))
+        if name in info.context["unscanned"]:
+            raise ValueError(f"section {name!r} is never scanned for facts")
+    return names
 
 
 class ExtractionFile(BaseModel):
@@ -283,6 +316,7 @@ class Extracted:
     start: int
     end: int
     note: str | None = None  # how the value was read when it is not what the quote says (a closed list)
+    section: str | None = None  # the section of the text the quote is in (sections.py)
 
 
 @dataclass
@@ -295,6 +329,8 @@ class _Text:
     orig_starts: list[int]  # and in the original text
     sentence_starts: list[int]
     source: str
+    sections: list[str | None] = field(default_factory=list)  # each sentence's section (empty: none found)
+    bodies: dict[int, int] = field(default_factory=dict)  # a sentence that opens with a heading -> after it
     reference: dt.date | None = None  # the date the text is read against (weeks_since)
     _found: dict[re.Pattern, bool] = field(default_factory=dict)
     _sites: dict[int, set[str]] = field(default_factory=dict)
@@ -323,6 +359,15 @@ class _Text:
         if i < 0:
             return 0
         return self.orig_starts[i] + pos - self.norm_starts[i]
+
+    def section(self, pos: int) -> str | None:
+        """The section of the sentence holding a position in the normalized text."""
+        return self.sections[bisect.bisect_right(self.sentence_starts, pos) - 1] if self.sections else None
+
+    def norm_pos(self, orig: int) -> int:
+        """The position in the normalized text of the first token at or after an original offset."""
+        i = bisect.bisect_left(self.orig_starts, orig)
+        return self.norm_starts[i] if i < len(self.norm_starts) else len(self.norm)
 
     def sentence(self, pos: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.sentence_starts, pos) - 1
@@ -355,13 +400,15 @@ class Extractor:
         if not files:
             raise InputError(folder, "no extraction rule files (*.yaml)")
         codes = treatment_codes
+        self.sections = load_sections(rules_dir)
         self.vocabulary = vocabulary
         self.rules: dict[str, FactRule] = {}
         context: ContextRules | None = None
         self.lists: dict[str, ListSpec] = {}
         for path in files:
             parsed = validate(ExtractionFile, load_yaml(path), path,
-                              {"vocabulary": vocabulary, "treatment_codes": codes})
+                              {"vocabulary": vocabulary, "treatment_codes": codes, "sections": self.sections.names,
+                               "unscanned": self.sections.unscanned})
             for name, spec in parsed.lists.items():
                 if name in self.lists:
                     raise InputError(path, f"list {name!r} is defined in another extraction file", field=f"lists.{name}")
@@ -437,8 +484,55 @@ class Extractor:
         for m in _SENTENCE_END.finditer(norm):
             if not self._no_break.search(norm, max(0, m.start() - 12), m.start() + 1):
                 starts.append(m.end())
-        return _Text(norm, _lower_text(norm), norm_starts, [m.start() for m in tokens], _cap_sentences(norm, starts),
-                     source)
+        prepared = _Text(norm, _lower_text(norm), norm_starts, [m.start() for m in tokens], starts, source)
+        parts = self.sections.parts(text) if source == "summary" else None
+        if parts:  # a headed note: every part starts a sentence, and its quotes start after its heading
+            starts = sorted(set(starts).union(prepared.norm_pos(p.start) for p in parts) - {len(norm)} | {0})
+            prepared.bodies = {prepared.norm_pos(p.start): prepared.norm_pos(p.body) for p in parts if p.body}
+        prepared.sentence_starts = _cap_sentences(norm, starts)
+        if source == "summary":
+            prepared.sections = self._label(prepared, parts)
+        return prepared
+
+    def _label(self, text: _Text, parts: list[Part] | None) -> list[str | None]:
+        """Each sentence's section: its part's in a headed note, else read from the prose's cues (runs of prose
+        sentences are read together, so a sentence can continue the one before)."""
+        sentences = [text.norm[a:b] for a, b in map(text.sentence, text.sentence_starts)]
+        if parts is None:
+            return self.sections.classify(sentences)
+        part_starts = [text.norm_pos(p.start) for p in parts]
+        labels: list[str | None] = []
+        run: list[str] = []
+        for start, sentence in zip(text.sentence_starts, sentences):
+            i = bisect.bisect_right(part_starts, start) - 1
+            if i >= 0 and parts[i].section is not None:
+                labels += self.sections.classify(run) + [parts[i].section]
+                run = []
+            else:
+                run.append(sentence)
+        return labels + self.sections.classify(run)
+
+    def read_sections(self, text: str) -> list[Section]:
+        """The sections of a clinical text (original offsets), as the extractor reads them: runs of sentences in
+        one section, in order (sentences in no section are left out)."""
+        prepared = self._prepare(text, "summary")
+        out: list[Section] = []
+        for i, (start, name) in enumerate(zip(prepared.sentence_starts, prepared.sections)):
+            end = prepared.sentence(start)[1]
+            orig_end = prepared.original(max(start, end - 1)) + 1
+            if name is not None and out and out[-1].name == name and i and prepared.sections[i - 1] == name:
+                out[-1].end = orig_end
+            elif name is not None:
+                out.append(Section(name, prepared.original(start), orig_end))
+        return out
+
+    def note_date(self, text: str) -> NoteDate | None:
+        """A progress note's date of service (sections.yaml `date_of_service`)."""
+        return self.sections.note_date(text)
+
+    def layout(self, text: str) -> NoteLayout:
+        """A note's sections and date of service, for a person to see how it was read."""
+        return NoteLayout(self.read_sections(text), self.note_date(text), text)
 
     # ---- extraction -----------------------------------------------------------------------------
 
@@ -556,7 +650,9 @@ class Extractor:
         return self._treatments
 
     def _find_lists(self, text: _Text) -> list[FoundList]:
-        sentences = [text.sentence(start) for start in text.sentence_starts]
+        allowed = self._in_sections(None, None, text)
+        sentences = [text.sentence(start) for i, start in enumerate(text.sentence_starts)
+                     if allowed is None or allowed[i]]
         return find_lists(sentences, text.norm, text.lower, self.lists, self._list_cues, self.treatments())
 
     def _from_lists(self, lists: list[FoundList], text: _Text, request: str, treatment: str | None,
@@ -575,14 +671,18 @@ class Extractor:
             if spec.scope == "item" and families and (treatment is None or treatment not in self.treatments().treatments
                                                       or self.treatments().treatments[treatment].family not in families):
                 continue
-            result = list_value(rule.from_list, lists, self.treatments(), requested if spec.scope == "item" else None)
+            allowed = self._in_sections(rule.sections, rule.not_sections, text)
+            readable = [f for f in lists
+                        if allowed is None or allowed[bisect.bisect_right(text.sentence_starts, f.start) - 1]]
+            result = list_value(rule.from_list, readable, self.treatments(), requested if spec.scope == "item" else None)
             if result is None:
                 continue
             value, source, note = result
             start, end = _quote_span(text, source.start)
             out[name] = Extracted(name=name, value=coerce_value(spec, value), quote=text.norm[start:end],
                                   source=SOURCES[text.source], start=text.original(start),
-                                  end=text.original(end - 1) + 1 if end > start else text.original(start), note=note)
+                                  end=text.original(end - 1) + 1 if end > start else text.original(start), note=note,
+                                  section=text.section(source.start))
         return out
 
     def _scan(self, cp: _CompiledPattern, text: _Text, hits: list[tuple[int, int, Any]],
@@ -595,7 +695,11 @@ class Extractor:
         if cp.in_text is not None and not text.contains(cp.in_text):
             return found
         starts = text.sentence_starts
+        allowed = self._in_sections(cp.pattern.sections or cp.rule.sections,
+                                    cp.pattern.not_sections or cp.rule.not_sections, text)
         for i in sorted(sentences) if sentences is not None else range(len(starts)):
+            if allowed is not None and not allowed[i]:
+                continue
             start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else len(text.norm)
             for m in cp.regex.finditer(text.lower, start, end):
                 if cp.in_sentence is not None and not cp.in_sentence.search(text.lower, start, end):
@@ -606,6 +710,19 @@ class Extractor:
                     note = since[1] if since and since[0] == value else None
                     found.append(_Mention(value, m.start(), _quote_span(text, m.start()), text, note))
         return found
+
+    def _in_sections(self, only: list[str] | None, skip: list[str] | None, text: _Text) -> list[bool] | None:
+        """Which sentences a pattern reads (None: all): never an unscanned one (the header), none in `skip`, and
+        only those in `only` when the text has one of them."""
+        if not text.sections:
+            return None
+        present = set(text.sections)
+        if only is not None and present.isdisjoint(only):
+            only = None
+        if only is None and not skip and present.isdisjoint(self.sections.unscanned):
+            return None
+        return [name not in self.sections.unscanned and not (skip and name in skip)
+                and (only is None or name in only) for name in text.sections]
 
     def _context_hits(self, text: _Text) -> list[tuple[int, int, Any]]:
         """Leftmost non-overlapping trigger/pseudo/termination matches, tried at word starts and punctuation."""
@@ -858,6 +975,8 @@ def _resolve(rule: FactRule, ftype: FactType, found: list[_Mention]) -> tuple[An
 def _quote_span(text: _Text, pos: int) -> tuple[int, int]:
     """The sentence holding the match, or the part of it around the match when the sentence is long."""
     start, end = text.sentence(pos)
+    if text.bodies.get(start, end) < end:  # "SUBJECTIVE COMPLAINTS: ..." is quoted from after its heading
+        start = text.bodies[start]
     if end - start > QUOTE_MAX:
         start = max(start, pos - QUOTE_MAX // 2)
         end = min(end, start + QUOTE_MAX)
@@ -872,4 +991,5 @@ def _extracted(name: str, value: Any, mention: _Mention) -> Extracted:
     start, end = mention.quote
     original_end = text.original(end - 1) + 1 if end > start else text.original(start)
     return Extracted(name=name, value=value, quote=text.norm[start:end], source=SOURCES[text.source],
-                     start=text.original(start), end=original_end, note=mention.note)
+                     start=text.original(start), end=original_end, note=mention.note,
+                     section=text.section(mention.pos))

@@ -108,7 +108,8 @@ def _fact_lines(f: FactUse, indent: int) -> list[str]:
     origin = f" ({f.origin})" if f.origin not in ("not documented",) else ""
     lines = [clip(f"{pad}{f.name} = {fact_value(f.value)}{origin}", WIDTH)]
     if f.evidence:
-        quote = f'"{f.evidence["quote"]}" [{f.evidence["source"]}]'
+        where = f.evidence["source"] + (f", {_section(f.evidence['section'])}" if f.evidence.get("section") else "")
+        quote = f'"{f.evidence["quote"]}" [{where}]'
         if f.evidence.get("note"):
             quote += f' ({f.evidence["note"]})'
         lines += wrap(quote, indent + 4)
@@ -380,6 +381,8 @@ def note_lines(path: str, case, rule, vocab: FactVocabulary) -> list[str]:
     lines = [f"Facts found in {path}:"]
     for name, entry in facts.items():
         quote = f' "{entry.evidence.quote}"' if entry.evidence else ""
+        if entry.evidence and entry.evidence.section:
+            quote += f" [{_section(entry.evidence.section)}]"
         lines += wrap(f"{name} = {fact_value(entry.value)}:{quote}", 6, first="  + ")
     needed = [n for c in rule.spec.criteria for n in rule.documented_facts(f"criterion:{c.code}")]
     missing = [n for n in dict.fromkeys(needed) if n not in facts and vocab[n].source == "clinical"]
@@ -388,6 +391,24 @@ def note_lines(path: str, case, rule, vocab: FactVocabulary) -> list[str]:
         for name in missing:
             lines += wrap(f"{name}: {vocab[name].question}", 6, first="  ? ")
     return lines + [""]
+
+
+def note_layout_lines(path: str, layout) -> list[str]:
+    """How a progress note was read: its date of service and its sections with their lines."""
+    lines = [f"Progress note {path}"]
+    date = f"{layout.date.date.isoformat()} ({layout.date.quote})" if layout.date else "not found in the note"
+    lines += wrap(date, 11, first="Date       ")
+    spans = []
+    for s in layout.sections:
+        first, last = layout.line(s.start), layout.line(s.end - 1)
+        spans.append(f"{_section(s.name)} (line {first})" if first == last else
+                     f"{_section(s.name)} (lines {first}-{last})")
+    lines += wrap("; ".join(spans) or "none found", 11, first="Sections   ")
+    return lines + [""]
+
+
+def _section(name: str) -> str:
+    return name.replace("_", " ")
 
 
 def formulary_lines(f: dict[str, Any] | None, indent: int, first: str) -> list[str]:

@@ -5,6 +5,7 @@ that cache keys and receipts are built from.
     rules/treatments.yaml, treatments/*.yaml    treatment codes (name, family)
     rules/requests/*.yaml, requests/procedures/ the request lexicon: body sites, procedures, drugs, grammar
     rules/extraction/*.yaml                     the fact extractor's triggers and patterns
+    rules/extraction/sections.yaml              the section headings and cues of a clinical text
     rules/library/*.yaml                        shared definitions (derived facts, condition fragments)
     rules/formulary.yaml                        the MTUS Drug Formulary: list versions, statuses, fill windows
     rules/editions.yaml                         guideline editions and the dates each was in force
@@ -27,6 +28,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "treatments": ("treatments.yaml", "treatments/*.yaml"),
     "requests": ("requests/*.yaml", "requests/procedures/*.yaml"),
     "extraction": ("extraction/*.yaml",),
+    "sections": ("extraction/sections.yaml",),
     "library": ("library/*.yaml",),
     "formulary": ("formulary.yaml",),
     "editions": ("editions.yaml",),
@@ -35,7 +37,7 @@ KINDS: dict[str, tuple[str, ...]] = {
 # what the validated catalog is built from (its digest names a rule set)
 CATALOG_KINDS = ("vocabulary", "treatments", "requests", "library", "formulary", "editions", "rules")
 # what reading a letter into a case depends on besides the code
-READING_KINDS = ("vocabulary", "treatments", "requests", "extraction")
+READING_KINDS = ("vocabulary", "treatments", "requests", "extraction", "sections")
 
 
 class RulesFolder:
@@ -54,6 +56,8 @@ class RulesFolder:
             found = sorted(p for p in self.root.glob(pattern) if p.is_file())
             if kind == "rules":
                 found = [p for p in found if not p.name.endswith(FIXTURE_SUFFIX)]
+            if kind == "extraction":  # the sections file is a kind of its own
+                found = [p for p in found if p != self.root / KINDS["sections"][0]]
             out += found
         return out
 
@@ -65,6 +69,9 @@ class RulesFolder:
 
     def extraction_files(self) -> list[Path]:
         return self.files("extraction")
+
+    def sections_file(self) -> Path:
+        return self.files("sections")[0]
 
     def library_files(self) -> list[Path]:
         return self.files("library")
