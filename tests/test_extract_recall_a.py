@@ -1,0 +1,123 @@
+"""Extraction of the medication-regimen and persistence facts written for the class of wording (issue 12, recall):
+current opioid, concurrent NSAID, the requested drug continued, the topical's site, neuropathic pain, persisting
+symptoms and failed conservative care. Sentences written for these tests: positive, negative, negated, plans, and
+UR/IMR administrative language that documents nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.reading.extraction import Extractor
+from checker.reading.requests import normalize_request
+
+from .conftest import RULES
+
+OPIOID = "current_opioid_prescription"
+NSAID = "concurrent_nsaid"
+
+
+@pytest.fixture(scope="module")
+def extractor(catalog):
+    return Extractor(RULES, catalog.vocabulary, set(catalog.treatments.treatments), catalog.treatments)
+
+
+def value(extractor, fact, summary, request="", treatment=None):
+    entry = extractor.extract(summary, request, treatment).get(fact)
+    return None if entry is None else entry.value
+
+
+def lexicon_words(catalog, classes: set[str], exclude: set[str] = frozenset()) -> list[str]:
+    """Every name the drug lexicon gives the ingredients of these classes (ingredient, brands, synonyms) and the
+    oral products holding one of them."""
+    drugs = catalog.treatments.lexicon.drugs
+    words: set[str] = set()
+    for name, ing in drugs.ingredients.items():
+        if name not in exclude and (ing.drug_class in classes or ing.extended_release_class in classes):
+            words |= {name, *ing.brands, *ing.extended_release_brands, *ing.synonyms}
+    for product in drugs.products.values():
+        mine = [i for i in product.ingredients if i in drugs.ingredients and drugs.ingredients[i].drug_class in classes]
+        if product.route == "oral" and mine and not set(mine) & exclude:
+            words |= set(product.words)
+    return sorted(words)
+
+
+# ---- every drug of the class, as the lexicon names it ----------------------------------------------------
+
+@pytest.mark.parametrize("frame", ["He takes {} twice a day.", "She has been on {} since 2015.",
+                                   "{} helps her pain.", "The physician refilled {}."])
+def test_every_lexicon_opioid_is_read(extractor, catalog, frame):
+    words = lexicon_words(catalog, {"opioid_short_acting", "opioid_long_acting"})
+    assert len(words) > 50
+    missed = [w for w in words if value(extractor, OPIOID, frame.format(w)) is not True]
+    assert not missed, missed
+
+
+@pytest.mark.parametrize("frame", ["He takes {} twice a day.", "She has been on {} since 2015.",
+                                   "{} helps her pain.", "The physician refilled {}."])
+def test_every_lexicon_oral_nsaid_is_read(extractor, catalog, frame):
+    # aspirin (and its combinations with a muscle relaxant or butalbital) is read for GI risk, not as the NSAID
+    # of a pain regimen; the topical brands are not oral
+    words = [w for w in lexicon_words(catalog, {"nsaid", "ketorolac"}, exclude={"aspirin"})
+             if not any(f in w for f in ("gel", "patch", "topical"))]
+    assert len(words) > 40
+    missed = [w for w in words if value(extractor, NSAID, frame.format(w)) is not True]
+    assert not missed, missed
+
+
+# ---- current_opioid_prescription ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    # current use, as the records write it
+    ("He takes hydrocodone/APAP 10/325 three times a day for pain.", True),
+    ("The patient is on Percocet 5/325 as needed.", True),
+    ("She remains on methadone 10 mg twice daily.", True),
+    ("He has been using a Butrans patch weekly.", True),
+    ("The patient continues to take tramadol ER at night.", True),
+    ("He was given a prescription for Tylenol #3.", True),
+    ("The provider prescribed oxycodone 5 mg for breakthrough pain.", True),
+    ("Nucynta 50 mg was refilled on 11/02/2016.", True),
+    ("Tramadol brings his pain down from 8/10 to 5/10.", True),
+    ("With Norco, her pain decreases to 4/10.", True),
+    ("He has used morphine sulfate for the past two years.", True),
+    ("The treatment plan included continuation of Norco 10/325 mg.", True),   # a plan to continue: current use
+    ("Post-operative Percocet 5/325 mg #30 was certified by utilization review.", True),
+    # not current, or not said
+    ("He is not taking any narcotics.", False),
+    ("She has never been on opioids.", False),
+    ("The patient is opioid-naive.", False),
+    ("Non-opioid analgesics have helped her pain.", None),
+    ("He previously took Norco, which was stopped in 2014.", None),
+    ("The physician recommended a trial of tramadol.", None),
+    ("A prescription for Norco would be considered if the pain worsens.", None),
+    ("The utilization review noted that the patient takes Norco 10/325 mg.", None),
+    ("The request for Ultram 50 mg was denied as there was no documentation of functional benefit.", None),
+])
+def test_current_opioid_prescription(extractor, summary, expected):
+    assert value(extractor, OPIOID, summary) == expected
+
+
+# ---- concurrent_nsaid: an oral NSAID in the regimen ------------------------------------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("She takes over-the-counter Aleve for her knee pain.", True),
+    ("He has been using ibuprofen 800 mg three times a day.", True),
+    ("The patient continues meloxicam 15 mg daily.", True),
+    ("Naproxen provides about 30% relief.", True),
+    ("The physician refilled Celebrex 200 mg.", True),
+    ("He has taken anti-inflammatory medications for several months.", True),
+    ("The request for Mobic 7.5 mg was approved.", True),
+    ("Current medications include Vimovo and Norco.", True),
+    ("She stopped ibuprofen because of heartburn.", False),
+    ("He is no longer taking NSAIDs.", False),
+    ("He is not taking any anti-inflammatory medications.", False),
+    # a topical NSAID or a Toradol shot is not an oral NSAID; a recommendation to stop says she still takes it
+    ("She has been using diclofenac sodium 1% gel on the knee.", None),
+    ("He has been applying topical diclofenac to the knee.", None),
+    ("He was given a Toradol injection in the clinic.", None),
+    ("Current medications include Flector patch and cyclobenzaprine.", False),
+    ("The physician advised her to stop NSAIDs until her blood pressure is controlled.", None),
+    ("Past treatment included naproxen.", None),
+    ("Utilization review certified the request and noted she takes naproxen.", None),
+])
+def test_concurrent_nsaid(extractor, summary, expected):
+    assert value(extractor, NSAID, summary) == expected
