@@ -121,3 +121,22 @@ def test_current_opioid_prescription(extractor, summary, expected):
 ])
 def test_concurrent_nsaid(extractor, summary, expected):
     assert value(extractor, NSAID, summary) == expected
+
+
+# ---- the current-medication list: how the records open it ----------------------------------------------------
+
+@pytest.mark.parametrize("summary, opioid, nsaid", [
+    ("Medications were listed as Norco and Soma.", True, False),
+    ("Her medications were noted to include ibuprofen and tizanidine.", False, True),
+    ("Medications currently include Motrin.", False, True),
+    ("He takes the following medications: tramadol, Flexeril.", True, False),
+    ("Medications prescribed at this visit included Naproxen and Prilosec.", False, True),
+    ("Current pain medications include Percocet.", True, False),
+    ("She takes no medications.", False, False),
+    ("Current medications: none.", False, False),
+    # a history of medications or a treatment list is not the current regimen
+    ("Medications have included Norco and ibuprofen.", None, None),
+    ("Treatment to date has included oral medications including Ketoprofen 50mg and Tylenol.", None, None),
+])
+def test_current_medication_list(extractor, summary, opioid, nsaid):
+    assert (value(extractor, OPIOID, summary), value(extractor, NSAID, summary)) == (opioid, nsaid)
