@@ -140,3 +140,37 @@ def test_concurrent_nsaid(extractor, summary, expected):
 ])
 def test_current_medication_list(extractor, summary, opioid, nsaid):
     assert (value(extractor, OPIOID, summary), value(extractor, NSAID, summary)) == (opioid, nsaid)
+
+
+# ---- continuing_medication: the requested drug (or one of its class) already taken ------------------------
+
+def code(extractor, request):
+    return normalize_request(request, extractor.treatments()).code
+
+
+@pytest.mark.parametrize("summary, asked, expected", [
+    ("She takes Zanaflex at night for spasms.", "Tizanidine 4mg #60", True),
+    ("He remains on gabapentin 300 mg three times daily.", "Gabapentin 600mg #90", True),
+    ("The patient uses Lidoderm patches on the low back.", "Lidocaine 5% patch #30", True),
+    ("Long-term use of omeprazole was noted.", "Omeprazole 20mg #60", True),
+    ("Cymbalta has helped his mood and pain.", "Duloxetine 60mg #30", True),
+    ("The physician is weaning Norco.", "Hydrocodone/APAP 10/325mg #60", True),
+    ("She has been taking Lorcet for six months.", "Norco 10/325mg #90", True),
+    ("He takes Aleve as needed.", "Naproxen sodium 550mg #60", True),
+    # first prescription, another class, a topical for an oral request, UR language
+    ("This is the first prescription of tramadol.", "Tramadol 50mg #60", False),
+    ("She takes Zanaflex at night for spasms.", "Gabapentin 600mg #90", None),
+    ("He has been applying Voltaren gel to the knee.", "Naproxen sodium 550mg #60", None),
+    ("Utilization review noted that she takes Zanaflex.", "Tizanidine 4mg #60", None),
+])
+def test_continuing_medication(extractor, summary, asked, expected):
+    assert value(extractor, "continuing_medication", summary, asked, code(extractor, asked)) == expected
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("At the last visit he was given Oxycodone ER 20 mg, but this was not certified.", False),
+    ("Oxycodone ER 20 mg was prescribed and it was never filled.", False),
+    ("He has been taking Oxycodone ER 20 mg twice a day.", True),
+])
+def test_a_prescription_never_certified_was_never_taken(extractor, summary, expected):
+    assert value(extractor, "continuing_medication", summary, "Oxycodone ER 20mg #60", "OPIOID-LONG-ACTING") == expected
