@@ -174,3 +174,27 @@ def test_continuing_medication(extractor, summary, asked, expected):
 ])
 def test_a_prescription_never_certified_was_never_taken(extractor, summary, expected):
     assert value(extractor, "continuing_medication", summary, "Oxycodone ER 20mg #60", "OPIOID-LONG-ACTING") == expected
+
+
+# ---- topical_site_amenable: the part a topical NSAID treats ------------------------------------------------
+
+@pytest.mark.parametrize("summary, request_text, expected", [
+    ("Voltaren gel was prescribed for the right knee.", "Voltaren gel 1% #100g", True),
+    ("She applies the gel to both hands twice a day.", "Diclofenac sodium 1% gel #100g", True),
+    ("She complained of right wrist pain and swelling.", "Voltaren gel 1% #100g", True),
+    ("He complains of constant left ankle and foot pain.", "Flector patch 1.3% #30", True),
+    ("", "Voltaren gel 1% apply to the left elbow #100g", True),
+    ("The patient complained of back pain at the L4-5 level.", "Flector patch 1.3% #30", False),
+    ("Flector patches were used on the lumbar spine.", "Flector patch 1.3% #30", False),
+    ("He complained of neck and right shoulder pain.", "Voltaren gel 1% #100g", False),
+    # several kinds of part, or no part: not said; another item says nothing of it
+    ("He complained of low back and right knee pain.", "Voltaren gel 1% #100g", None),
+    ("She complained of pain.", "Voltaren gel 1% #100g", None),
+])
+def test_topical_site_amenable(extractor, summary, request_text, expected):
+    assert value(extractor, "topical_site_amenable", summary, request_text, "TOPICAL-NSAID") == expected
+
+
+def test_topical_site_is_read_only_for_a_topical_nsaid(extractor):
+    assert value(extractor, "topical_site_amenable", "She complained of right wrist pain.", "Lidoderm 5% patch #30",
+                 "LIDOCAINE-PATCH") is None
