@@ -198,3 +198,22 @@ def test_topical_site_amenable(extractor, summary, request_text, expected):
 def test_topical_site_is_read_only_for_a_topical_nsaid(extractor):
     assert value(extractor, "topical_site_amenable", "She complained of right wrist pain.", "Lidoderm 5% patch #30",
                  "LIDOCAINE-PATCH") is None
+
+
+# ---- neuropathic_pain -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("She describes the pain as sharp, burning and electric along the scar.", True),
+    ("He reports a burning feeling over the dorsum of the foot.", True),
+    ("The diagnoses include intercostal neuralgia.", True),
+    ("There was a painful neuroma at the amputation site.", True),
+    ("He sustained a digital nerve injury of the index finger.", True),
+    ("He denies shooting pain.", False),
+    ("He complained of burning epigastric pain after meals.", None),
+    ("She reports burning with urination.", None),
+    ("Diagnoses include bilateral carpal tunnel syndrome and de Quervain's tenosynovitis.", None),
+    ("The MRI showed nerve root irritation at L5.", None),
+    ("Topical lidocaine is only indicated for neuropathic pain, per the utilization review.", None),
+])
+def test_neuropathic_pain(extractor, summary, expected):
+    assert value(extractor, "neuropathic_pain", summary) == expected
