@@ -217,3 +217,21 @@ def test_topical_site_is_read_only_for_a_topical_nsaid(extractor):
 ])
 def test_neuropathic_pain(extractor, summary, expected):
     assert value(extractor, "neuropathic_pain", summary) == expected
+
+
+# ---- non_opioid_analgesics_failed ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("Over-the-counter ibuprofen gave her only temporary relief.", True),
+    ("Meloxicam was discontinued due to gastritis.", True),
+    ("He cannot take NSAIDs because of his kidney disease.", True),
+    ("She is refractory to acetaminophen and naproxen.", True),
+    ("Gabapentin did not help his burning foot pain.", True),
+    ("Trials of Celebrex and Mobic were without relief.", True),
+    ("He has not yet tried acetaminophen.", False),
+    ("She stopped ibuprofen last month.", None),
+    ("Naproxen was prescribed for the knee pain.", None),
+    ("The reviewer noted a lack of documentation that first-line medications had failed.", None),
+])
+def test_non_opioid_analgesics_failed(extractor, summary, expected):
+    assert value(extractor, "non_opioid_analgesics_failed", summary) == expected
