@@ -235,3 +235,19 @@ def test_neuropathic_pain(extractor, summary, expected):
 ])
 def test_non_opioid_analgesics_failed(extractor, summary, expected):
     assert value(extractor, "non_opioid_analgesics_failed", summary) == expected
+
+
+# ---- pain_medication_reduced_or_not_tolerated ---------------------------------------------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("She reports constipation and drowsiness from Norco.", True),
+    ("He has significant side effects with oxycodone.", True),
+    ("Celebrex caused stomach upset.", True),
+    ("The patient is tapering Nucynta.", True),
+    ("His Ultram use was decreased to twice a day.", True),
+    ("He denies side effects from his pain medications.", False),
+    ("Acupuncture is requested to help reduce pain medication use.", None),
+    ("He takes Norco twice a day.", None),
+])
+def test_pain_medication_reduced_or_not_tolerated(extractor, summary, expected):
+    assert value(extractor, "pain_medication_reduced_or_not_tolerated", summary) == expected
