@@ -251,3 +251,51 @@ def test_non_opioid_analgesics_failed(extractor, summary, expected):
 ])
 def test_pain_medication_reduced_or_not_tolerated(extractor, summary, expected):
     assert value(extractor, "pain_medication_reduced_or_not_tolerated", summary) == expected
+
+
+# ---- symptoms_persist_despite_treatment and conservative_care_failed, in one sentence --------------------------
+
+PERSIST = "symptoms_persist_despite_treatment"
+FAILED = "conservative_care_failed"
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("He reports constant aching pain in the right shoulder.", True),
+    ("She has chronic low back pain radiating to the left leg.", True),
+    ("There has been no change in his neck pain since the last visit.", True),
+    ("Her knee pain is essentially unchanged.", True),
+    ("His progress in therapy has plateaued.", True),
+    ("The injections gave only temporary relief.", True),
+    ("He had a flare-up of low back pain last week.", True),
+    ("The fracture shows delayed healing.", True),
+    ("He has not fully recovered from the injury.", True),
+    ("She rated her pain 7/10 after six sessions of physical therapy.", True),
+    ("He complains of neck pain despite taking Norco.", True),
+    ("At the follow-up visit he reported sharp low back pain.", True),
+    # a complaint the care relieved, a complaint before any care, a plan, a denial, UR language
+    ("She complained of wrist pain with improvement after physical therapy.", None),
+    ("He complained of right knee pain the day after the injury.", None),
+    ("A chronic pain management program was recommended.", None),
+    ("He denies constant pain.", None),
+    ("The utilization review found no documentation of continued pain despite conservative care.", None),
+])
+def test_symptoms_persist_in_one_sentence(extractor, summary, expected):
+    assert value(extractor, PERSIST, summary) == expected
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("He has exhausted conservative care.", True),
+    ("She underwent an unsuccessful course of physical therapy.", True),
+    ("Chiropractic treatment provided only temporary relief.", True),
+    ("Home exercises have not helped her knee pain.", True),
+    ("His pain persisted after eight sessions of acupuncture.", True),
+    ("She has not responded to anti-inflammatory medications.", True),
+    ("There was a poor response to bracing.", True),
+    ("Physical therapy has been ineffective.", True),
+    # care that helped; a plan; UR language
+    ("She reports significant improvement with physical therapy.", False),
+    ("If conservative care fails, surgery will be considered.", None),
+    ("The request was non-certified as there was no evidence that conservative care had failed.", None),
+])
+def test_conservative_care_failed_in_one_sentence(extractor, summary, expected):
+    assert value(extractor, FAILED, summary) == expected
