@@ -299,3 +299,17 @@ def test_symptoms_persist_in_one_sentence(extractor, summary, expected):
 ])
 def test_conservative_care_failed_in_one_sentence(extractor, summary, expected):
     assert value(extractor, FAILED, summary) == expected
+
+
+@pytest.mark.parametrize("summary, opioid, nsaid", [
+    ("Medications: Norco and Soma.", True, False),
+    ("Current medication regimen: Motrin 800 mg.", False, True),
+    ("The patient utilizes the following medication regimen: tramadol, Wellbutrin and trazodone.", True, False),
+    ("The patient notes pain relief with rest, ice, heat, opioids and changing position.", True, None),
+    ("Her pain is better with ibuprofen.", None, True),
+    ("Past medications: Norco.", None, None),
+    ("The utilization review non-certified the following medications: Norco, Soma.", None, None),
+    ("He would benefit from a trial of tramadol.", None, None),
+])
+def test_colon_lists_and_relief_with_the_drug(extractor, summary, opioid, nsaid):
+    assert (value(extractor, OPIOID, summary), value(extractor, NSAID, summary)) == (opioid, nsaid)
