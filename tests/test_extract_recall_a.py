@@ -313,3 +313,7 @@ def test_conservative_care_failed_in_one_sentence(extractor, summary, expected):
 ])
 def test_colon_lists_and_relief_with_the_drug(extractor, summary, opioid, nsaid):
     assert (value(extractor, OPIOID, summary), value(extractor, NSAID, summary)) == (opioid, nsaid)
+
+
+def test_a_treatment_list_after_a_colon_is_read(extractor):
+    assert value(extractor, "home_exercise_program", "Treatment to date: physical therapy and medications.") is False
