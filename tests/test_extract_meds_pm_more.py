@@ -188,7 +188,7 @@ def test_current_medications_documented_with_doses(extractor, summary, expected)
     ("There was allodynia over the scar.", True),
     ("He has a history of postherpetic neuralgia.", True),
     ("Decreased sensation was noted in the ulnar nerve distribution of the left hand.", True),
-    ("The diagnosis is right carpal tunnel syndrome.", True),
+    ("The diagnosis is right carpal tunnel syndrome.", None),   # an entrapment named as a diagnosis
     ("He denies burning pain.", False),
     # radicular, not localized neuropathic pain
     ("Diagnoses included lumbar disc displacement and lumbar radiculopathy.", None),
