@@ -1,13 +1,14 @@
 """Per-fact precision and recall of the fact extractor against hand annotations of real IMR letters.
 
-Usage: python benchmarks/extraction_accuracy.py [--half test|dev|all] [--json] [--details] [--annotations DIR]
-                                                [--letters DIR]
+Usage: python benchmarks/extraction_accuracy.py [--half test|dev|all] [--fold a|b] [--json] [--details]
+                                                [--annotations DIR] [--letters DIR]
 
 The gold standard is tests/data/annotations/<CASE>.yaml: for each letter, every clinical fact a rule can read
 that the clinical case summary and the request document (value and supporting quote), annotated by a person
 from the summary and the request only and checked by a second. The letters are split once, before tuning, in
 tests/data/annotations/split.yaml: dev (CM16) to tune on, test (CM17) to report; --half picks one (default
-test). The letters are read from shared/corpus/letters (beside the checkout) at run time and go through the
+test). --fold a|b keeps every other letter of the half (by case id: a the 1st, 3rd..., b the 2nd, 4th...), to
+write patterns on one fold and check on the other that they generalize. The letters are read from shared/corpus/letters (beside the checkout) at run time and go through the
 checker's own path (read_letter -> case_from_letter with the Extractor). Scored, per letter: every annotated
 fact, and every fact of the split's `facts_considered` the extractor found that the annotation leaves out (a
 complete annotation documents those absent):
@@ -87,6 +88,11 @@ def annotation_files(folder: Path = ANNOTATIONS, half: str = "all") -> list[Path
         return files
     names = set(split(folder)["split"][half])
     return [f for f in files if f.stem in names]
+
+
+def fold(files: list[Path], which: str) -> list[Path]:
+    """Every other file by case id: fold "a" the 1st, 3rd..., "b" the 2nd, 4th..."""
+    return sorted(files, key=lambda f: f.stem)[{"a": 0, "b": 1}[which]::2]
 
 
 def split(folder: Path = ANNOTATIONS) -> dict[str, Any]:
@@ -207,13 +213,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", action="store_true", help="also list every mismatch")
     parser.add_argument("--half", choices=("test", "dev", "all"), default="test",
                         help="which annotations: the test half (CM17, reported), the dev half (CM16, tuned on), all")
+    parser.add_argument("--fold", choices=("a", "b"), help="only every other letter of the half (a: 1st, 3rd...; b: 2nd, 4th...)")
     parser.add_argument("--annotations", type=Path, default=ANNOTATIONS)
     parser.add_argument("--letters", type=Path, default=LETTERS)
     args = parser.parse_args(argv)
     if not args.letters.is_dir():
         print(f"letters folder {args.letters} not found", file=sys.stderr)
         return 2
-    result = measure(load_catalog(ROOT / "rules"), annotation_files(args.annotations, args.half), args.letters)
+    files = annotation_files(args.annotations, args.half)
+    if args.fold:
+        files = fold(files, args.fold)
+    result = measure(load_catalog(ROOT / "rules"), files, args.letters)
     if args.json:
         print(json.dumps(as_json(result), indent=2, default=str))
         return 0

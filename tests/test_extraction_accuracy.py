@@ -166,3 +166,13 @@ def test_a_complete_annotation_counts_a_fact_it_leaves_out_as_documented_absent(
     assert result.per_fact["continuing_medication"].fp == 1  # found, and the annotation says the letter lacks it
     path.write_text(path.read_text().replace("complete: true\n", ""))
     assert "continuing_medication" not in bench.measure(catalog, [path], LETTERS).per_fact  # not complete: unscored
+
+
+def test_folds_split_a_half_into_alternate_letters():
+    bench = _bench()
+    dev = bench.annotation_files(ANNOTATIONS, "dev")
+    a, b = bench.fold(dev, "a"), bench.fold(dev, "b")
+    assert not set(a) & set(b) and set(a) | set(b) == set(dev)
+    assert 0 <= len(a) - len(b) <= 1
+    ordered = sorted(dev, key=lambda f: f.stem)
+    assert a[0] == ordered[0] and b[0] == ordered[1]
