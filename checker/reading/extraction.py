@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from re import _constants as sre_constants  # the regex parser, to find a trigger's possible first characters
 from re import _parser as sre_parse
@@ -182,10 +182,11 @@ class Pattern(BaseModel):
     convert: Literal["levels", "number", "weeks", "count_dates", "overlaps_request_levels"] | None = None
     source: Literal["summary", "request", "any"] = "summary"
     in_sentence: str | None = None     # regex the sentence must also contain (e.g. MRI for imaging findings)
+    in_text: str | None = None         # regex the whole text must contain (e.g. treatment given, for persistence)
     when_request: str | None = None    # regex the request must contain (e.g. physical therapy for sessions)
     when_treatment: list[str] | None = None
 
-    @field_validator("regex", "in_sentence", "when_request")
+    @field_validator("regex", "in_sentence", "in_text", "when_request")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         if value is not None:
@@ -281,6 +282,13 @@ class _Text:
     orig_starts: list[int]  # and in the original text
     sentence_starts: list[int]
     source: str
+    _found: dict[re.Pattern, bool] = field(default_factory=dict)
+
+    def contains(self, regex: re.Pattern) -> bool:
+        """Whether the text has a match of `regex` anywhere (searched once per text)."""
+        if regex not in self._found:
+            self._found[regex] = regex.search(self.lower) is not None
+        return self._found[regex]
 
     def original(self, pos: int) -> int:
         """The offset in the original text of a position in the normalized text."""
@@ -353,6 +361,7 @@ class Extractor:
         self.prefilter = True  # skip a pattern none of whose required literals the text has (tests turn it off)
         self._patterns = [_CompiledPattern(name, rule, p, _compile(piece),
                                            p.in_sentence and _compile(p.in_sentence),
+                                           p.in_text and _compile(p.in_text),
                                            p.when_request and _compile(p.when_request),
                                            vocabulary[name].scope, vocabulary[name].type,
                                            ("summary", "request") if p.source == "any" else (p.source,),
@@ -522,6 +531,8 @@ class Extractor:
         found: list[_Mention] = []
         if cp.anchor and cp.anchor not in text.lower:
             return found
+        if cp.in_text is not None and not text.contains(cp.in_text):
+            return found
         starts = text.sentence_starts
         for i in sorted(sentences) if sentences is not None else range(len(starts)):
             start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else len(text.norm)
@@ -603,6 +614,7 @@ class _CompiledPattern:
     pattern: Pattern
     regex: re.Pattern
     in_sentence: re.Pattern | None
+    in_text: re.Pattern | None
     when_request: re.Pattern | None
     scope: str
     type: FactType
