@@ -194,13 +194,18 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
     items = []
     warnings = list(letter.warnings)
     context = {"vocabulary": vocabulary, "treatments": treatments}
-    for it in letter.items:
-        code = normalize_request(it.request, treatments).code
+    requests = [(it.index, it.request, normalize_request(it.request, treatments)) for it in letter.items]
+    across = _across_items(requests, treatments, vocabulary, extractor)
+    for name, entry in across.get(None, {}).items():
+        case_facts.setdefault(name, entry)
+    for it, (_, _, parsed) in zip(letter.items, requests):
+        code = parsed.code
         item = {
             "request": it.request,
             "number": it.index,
-            "facts": _fact_entries(extractor.extract(letter.summary, it.request, code, scope="item"), vocabulary,
-                                   "item"),
+            "facts": {**across.get(it.index, {}),
+                      **_fact_entries(extractor.extract(letter.summary, it.request, code, scope="item"), vocabulary,
+                                      "item")},
             "ur_decision": "modified" if it.original_request else None,
             "outcome": it.outcome,
             "original_request": it.original_request,
@@ -220,6 +225,44 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
             "patient": patient, "dates": dates, "reviewer_specialty": ", ".join(letter.specialty) or None,
             "facts": case_facts, "items": items, "warnings": warnings}
     return validate(Case, data, letter.path, context)
+
+
+def _across_items(requests: list[tuple[int, str, Any]], treatments: TreatmentVocabulary,
+                  vocabulary: FactVocabulary, extractor: "Extractor") -> dict[int | None, dict[str, Any]]:
+    """Facts one disputed item documents for the others (key None: case facts), under the extracted ones.
+
+    A letter disputes exactly what utilization review denied. So a surgical service (pre- or post-operative,
+    assistant surgeon) has its operation in dispute when the letter also requests an operation, and not in
+    dispute otherwise; and a treatment's `establishes` facts (rules/treatments) hold for the case (case facts)
+    or for the letter's surgical services that read them (item facts): a co-requested opioid is an opioid being prescribed,
+    a co-requested rotator cuff repair is the operation its post-operative therapy is for."""
+    out: dict[int | None, dict[str, Any]] = {}
+    codes = {n: parsed.code for n, _, parsed in requests if parsed.code in treatments.treatments}
+    services = [n for n, _, parsed in requests if parsed.parse.get("surgical_service")
+                or (n in codes and treatments.treatments[codes[n]].family == "surgical_service")]
+    surgeries = [(n, text) for n, text, _ in requests
+                 if n in codes and treatments.treatments[codes[n]].family == "surgery" and n not in services]
+    listed = "; ".join(f"{n}: {text}" for n, text, _ in requests)
+    if "associated_surgery_in_dispute" in vocabulary:
+        for n in services:
+            others = [(m, text) for m, text in surgeries if m != n]
+            quote = ("; ".join(f"item {m}: {text}" for m, text in others) if others
+                     else f"the items in dispute: {listed}")
+            out.setdefault(n, {})["associated_surgery_in_dispute"] = {
+                "value": bool(others), "evidence": {"quote": quote, "source": "this letter's requests",
+                                                    **({} if others else {"note": "no operation is among them"})}}
+    for m, text, _ in requests:
+        if m not in codes:
+            continue
+        for name, value in treatments.treatments[codes[m]].establishes.items():
+            entry = {"value": coerce_value(vocabulary[name], value),
+                     "evidence": {"quote": f"item {m}: {text}", "source": "this letter's requests",
+                                  "note": "requested in this letter (in dispute)"}}
+            targets = [None] if vocabulary[name].scope == "case" else [
+                n for n in services if n != m and extractor.reads_for(name, codes.get(n))]
+            for n in targets:
+                out.setdefault(n, {}).setdefault(name, entry)
+    return out
 
 
 def case_to_yaml_data(case: Case) -> dict[str, Any]:

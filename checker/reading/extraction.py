@@ -185,6 +185,7 @@ class Pattern(BaseModel):
     in_text: str | None = None         # regex the whole text must contain (e.g. treatment given, for persistence)
     when_request: str | None = None    # regex the request must contain (e.g. physical therapy for sessions)
     when_treatment: list[str] | None = None
+    region: Literal["request"] | None = None  # the sentence names the request's body site, or no site at all
 
     @field_validator("regex", "in_sentence", "in_text", "when_request")
     @classmethod
@@ -249,6 +250,8 @@ class ExtractionFile(BaseModel):
                 except ValueError as exc:
                     raise ValueError(f"{name}: {exc}") from None
             for p in rule.patterns:
+                if p.region is not None and spec.scope != "item":
+                    raise ValueError(f"{name}: `region: request` is for item facts (a case fact has no request)")
                 if p.capture and p.convert is None and spec.type not in (FactType.LEVELS, FactType.INTEGER,
                                                                           FactType.NUMBER):
                     raise ValueError(f"{name}: a capture for a {spec.type.value} fact needs `convert`")
@@ -283,6 +286,19 @@ class _Text:
     sentence_starts: list[int]
     source: str
     _found: dict[re.Pattern, bool] = field(default_factory=dict)
+    _sites: dict[int, set[str]] = field(default_factory=dict)
+
+    def sites_in_sentence(self, pos: int, finder: tuple[re.Pattern, dict[str, str]]) -> set[str]:
+        """The body sites the sentence at `pos` names (found once per sentence)."""
+        start, end = self.sentence(pos)
+        if start not in self._sites:
+            regex, words = finder
+            found = set()
+            for m in regex.finditer(self.lower, start, end):
+                word = m.group()
+                found.add(words.get(word) or words.get(word[:-1]) or words[word[:-2]])
+            self._sites[start] = found
+        return self._sites[start]
 
     def contains(self, regex: re.Pattern) -> bool:
         """Whether the text has a match of `regex` anywhere (searched once per text)."""
@@ -358,6 +374,7 @@ class Extractor:
         self._list_cues = {name: _compile("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
         self._compile_context(context)
         self._summary: tuple[str, _Text, list, dict[int, list[_Mention]], list[FoundList], set[str]] | None = None
+        self._sites: tuple[re.Pattern, dict[str, str]] | None = None  # body-site words (region: request)
         self.prefilter = True  # skip a pattern none of whose required literals the text has (tests turn it off)
         self._patterns = [_CompiledPattern(name, rule, p, _compile(piece),
                                            p.in_sentence and _compile(p.in_sentence),
@@ -460,6 +477,8 @@ class Extractor:
                     found = scanned[index]
                 else:
                     found = self._scan(cp, text, hits, request_levels, sentences)
+                if found and cp.pattern.region is not None:
+                    found = [m for m in found if self._in_request_region(m, request or "")]
                 if found:
                     mentions.setdefault(cp.name, []).extend(found)
         out = {}
@@ -487,6 +506,32 @@ class Extractor:
                     if value not in known:
                         raise InputError(folder, f"{name}: unknown {field_name[:-1].replace('_', ' ')} {value!r}"
                                          f"{did_you_mean(value, known)}", field=f"facts.{name}.from_list.present_if")
+
+    def reads_for(self, name: str, treatment: str | None) -> bool:
+        """Whether fact `name` is read for a request of `treatment` (its rule's `when_treatment`, if any)."""
+        rule = self.rules.get(name)
+        return rule is None or _applies(rule.when_treatment, treatment, self.vocabulary[name].scope)
+
+    def _in_request_region(self, mention: _Mention, request: str) -> bool:
+        """A mention concerns the request's body site unless its sentence names sites and none of them is
+        related to a site the request names (a normal shoulder exam says nothing about the knee). A request
+        that names no site accepts every mention."""
+        lex = self.treatments().lexicon
+        wanted = normalize_request(request, self.treatments()).parse.get("sites") or []
+        if not wanted:
+            return True
+        named = mention.text.sites_in_sentence(mention.pos, self._site_finder())
+        return not named or any(lex.related(a, b) for a in named for b in wanted)
+
+    def _site_finder(self) -> tuple[re.Pattern, dict[str, str]]:
+        """One regex for every body-site word the request lexicon knows (plurals folded), and word -> site."""
+        if self._sites is None:
+            lex = self.treatments().lexicon
+            skip = {w.lower() for w in lex.not_in_prose}
+            words = {w.lower(): name for name, site in lex.sites.items() for w in site.words if w.lower() not in skip}
+            alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+            self._sites = (re.compile(rf"\b(?:{alternation})(?:e?s)?\b"), words)
+        return self._sites
 
     def treatments(self) -> TreatmentVocabulary:
         if self._treatments is None:

@@ -44,6 +44,7 @@ class SiteFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sites: dict[str, Site]
+    not_in_prose: list[str] = []  # site words a request uses that mean something else in a summary ("back to work")
 
 
 class Procedure(BaseModel):
@@ -164,6 +165,7 @@ class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sites: dict[str, Site]
+    not_in_prose: list[str] = []
     procedures: dict[str, Procedure]
     drugs: DrugFile
     grammar: Grammar
@@ -176,6 +178,11 @@ class Lexicon(BaseModel):
             out.append(site)
             site = self.sites[site].parent
         return out
+
+    def related(self, a: str, b: str) -> bool:
+        """Whether a finding at site `a` can concern site `b`: one lies within the other (the knee within the
+        lower extremity, the meniscus within the knee). The body as a whole relates to nothing in particular."""
+        return "body" not in (a, b) and (a in self.ancestors(b) or b in self.ancestors(a))
 
     def region_of(self, site: str, regions: dict[str, str]) -> str | None:
         """The nearest key at or above `site` that `regions` (a procedure's codes) has: a site itself (the
@@ -223,7 +230,8 @@ def load_lexicon(root, treatment_codes: set[str]) -> Lexicon:
             origin[name] = path
     if errors:
         raise InputErrors(errors)
-    lexicon = Lexicon(sites=sites.sites, procedures=procedures, drugs=drugs, grammar=grammar)
+    lexicon = Lexicon(sites=sites.sites, not_in_prose=sites.not_in_prose, procedures=procedures, drugs=drugs,
+                      grammar=grammar)
     problems = _cross_errors(lexicon, treatment_codes, base)
     if problems:
         raise InputErrors(problems)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from checker.errors import InputError, InputErrors, did_you_mean
 from checker.ruleset.citation import Citation
 from checker.ruleset.conditions import Condition, Node, Predicate, compile_condition, facts_of
-from checker.ruleset.facts import FactVocabulary, load_vocabulary
+from checker.ruleset.facts import FactVocabulary, coerce_value, load_vocabulary
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.library import Library, load_library
 from checker.ruleset.regexes import checked
@@ -267,6 +267,7 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     vocab = load_vocabulary(root)
     treatments = load_treatments(root)
     errors += _lexicon_errors(treatments, vocab, folder.root / "requests")
+    errors += _establishes_errors(treatments, vocab)
     try:
         library = load_library(folder, vocab)
     except InputErrors as exc:
@@ -318,6 +319,24 @@ def load_catalog(root: str | Path = "rules") -> Catalog:
     if errors:
         raise InputErrors(errors)
     return Catalog(root, vocab, treatments, rules, library, folder.digest())
+
+
+def _establishes_errors(treatments: TreatmentVocabulary, vocab: FactVocabulary) -> list[InputError]:
+    """The facts a co-requested treatment establishes are clinical facts of the vocabulary, with valid values."""
+    errors = []
+    for code, treatment in treatments.treatments.items():
+        for name, value in treatment.establishes.items():
+            where = treatments.origin.get(code, Path("treatments.yaml"))
+            field = f"treatments.{code}.establishes.{name}"
+            if name not in vocab or vocab[name].source != "clinical":
+                errors.append(InputError(where, f"unknown clinical fact {name!r}{did_you_mean(name, vocab.names('clinical'))}",
+                                         field=field))
+                continue
+            try:
+                coerce_value(vocab[name], value)
+            except ValueError as exc:
+                errors.append(InputError(where, str(exc), field=field))
+    return errors
 
 
 def _lexicon_errors(treatments: TreatmentVocabulary, vocab: FactVocabulary, where: Path) -> list[InputError]:

@@ -19,6 +19,9 @@ class Treatment(BaseModel):
 
     name: str
     family: str
+    # facts a request for this treatment documents for the letter's other items (a co-requested opioid is an
+    # opioid being prescribed; a co-requested operation is the kind of operation its surgical services are for)
+    establishes: dict[str, Any] = {}
 
 
 class TreatmentFile(BaseModel):
@@ -34,6 +37,7 @@ class TreatmentVocabulary(BaseModel):
     lexicon: Lexicon
     # derived indexes and memos that request parsing keeps per vocabulary (built on first use)
     _cache: dict[str, Any] = PrivateAttr(default_factory=dict)
+    origin: dict[str, Path] = {}  # the file that defines each code (for error messages)
 
     def unknown_code(self, code: str) -> str:
         """The message for a treatment code the vocabulary does not define, with the closest codes."""
@@ -62,4 +66,4 @@ def load_treatments(root: str | Path) -> TreatmentVocabulary:
             origin[code] = path
     if errors:
         raise InputErrors(errors)
-    return TreatmentVocabulary(treatments=codes, lexicon=load_lexicon(root, set(codes)))
+    return TreatmentVocabulary(treatments=codes, lexicon=load_lexicon(root, set(codes)), origin=origin)
