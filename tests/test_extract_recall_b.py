@@ -1,0 +1,78 @@
+"""Extraction patterns written from the facts' meanings and clinical wording (issue 12, recall and precision on
+letters the patterns were not written on): therapy and procedure counts in their many forms, prior surgery of the
+requested region, the operation a service is for, device trials, plain films, and what the meanings exclude
+(a chronic case's strain, past therapy, a surgery mention not about the studied part). Every sentence is written
+for these tests: positive, negative, negated, planned, and UR/IMR administrative wording that documents nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.reading.extraction import Extractor
+from checker.ruleset.facts import load_vocabulary
+
+from .conftest import RULES
+
+ABSENT = object()
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return Extractor(RULES, load_vocabulary(RULES))
+
+
+def value(extractor, fact, summary, request="", treatment=None):
+    found = extractor.extract(summary, request, treatment)
+    return found[fact].value if fact in found else ABSENT
+
+
+# ---- acute_sprain_strain: a recent injury's sprain or strain, not a chronic case's ----------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("The worker sustained an industrial injury on 11-02-2016. Diagnoses include lumbar strain.", True),
+    ("She was diagnosed with a right ankle sprain after a fall at work.", True),
+    ("He strained his low back lifting a box.", True),
+    ("The current diagnosis is cervical sprain, initial encounter.", True),
+    # a chronic or gradual course, or a late effect, is not an acute sprain
+    ("The diagnoses have included lumbar sprain/strain. He complains of chronic low back pain.", ABSENT),
+    ("She was injured eight years ago. The diagnoses include cervical strain.", ABSENT),
+    ("The mechanism of injury is cumulative trauma. The diagnosis is a sprain of the lumbar spine.", ABSENT),
+    ("He was declared permanent and stationary. Diagnoses: lumbar strain.", ABSENT),
+    ("The current diagnosis is sprain of ligaments of lumbar spine, subsequent encounter.", ABSENT),
+    ("The diagnosis is strain of the right shoulder, sequela.", ABSENT),
+    ("He has a history of a lumbar strain.", ABSENT),
+    ("He felt a slight strain in the back while bending.", ABSENT),
+    ("There was no sprain or fracture.", False),
+])
+def test_acute_sprain_strain(extractor, summary, expected):
+    assert value(extractor, "acute_sprain_strain", summary) == expected
+
+
+def test_chronic_pain_guidelines_named_in_a_summary_do_not_make_a_case_chronic(extractor):
+    summary = ("Diagnoses include lumbar strain. Utilization review cited the Chronic Pain Medical Treatment "
+               "Guidelines.")
+    assert value(extractor, "acute_sprain_strain", summary) is True
+
+
+# ---- active_rehabilitation_program: taking part now, not therapy given in the past ---------------------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("She continues with a home exercise program.", True),
+    ("Treatment to date has included a home exercise program and medications.", True),
+    ("He stretches daily and walks for exercise.", True),
+    # therapy named in the treatment to date was given; whether it goes on is not said
+    ("Treatment to date has included physical therapy and medications.", ABSENT),
+    ("Prior treatment included 12 sessions of physical therapy.", ABSENT),
+    # a closed list without therapy or exercise documents none
+    ("Treatment to date has included medications and chiropractic care.", False),
+    # past courses and symptoms are not a program
+    ("She had physical therapy in the past.", ABSENT),
+    ("He reported previous improvement with physical therapy.", ABSENT),
+    ("She has difficulty walking daily.", ABSENT),
+    ("Walking at home was painful.", ABSENT),
+    # plans and UR language
+    ("A home exercise program was recommended.", ABSENT),
+    ("Utilization review noted the absence of a home exercise program.", ABSENT),
+])
+def test_active_rehabilitation_program(extractor, summary, expected):
+    assert value(extractor, "active_rehabilitation_program", summary) == expected
