@@ -76,3 +76,47 @@ def test_chronic_pain_guidelines_named_in_a_summary_do_not_make_a_case_chronic(e
 ])
 def test_active_rehabilitation_program(extractor, summary, expected):
     assert value(extractor, "active_rehabilitation_program", summary) == expected
+
+
+# ---- prior_sessions_completed: the count of the requested therapy's visits, however it is written -------------
+
+PT = ("Physical therapy 2x6 for the lumbar spine", "PHYSICAL-THERAPY")
+POSTOP_PT = ("Post-operative physical therapy 12 sessions for the right shoulder", "POSTOP-PT")
+CHIRO = ("Chiropractic care two times a week for four weeks", "CHIROPRACTIC")
+ACUPUNCTURE = ("Acupuncture x 6 for the neck", "ACUPUNCTURE")
+SESSIONS = "prior_sessions_completed"
+
+
+@pytest.mark.parametrize("summary, item, expected", [
+    ("Treatment to date has included 12 sessions of physical therapy and medications.", PT, 12),
+    ("She had twelve sessions of outpatient physical therapy in 2015.", PT, 12),
+    ("He has attended 8 physiotherapy visits.", PT, 8),
+    ("Prior treatment: physical therapy x 10, medications.", PT, 10),
+    ("He underwent physical therapy, 6 visits, with some relief.", PT, 6),
+    ("Physical therapy (9 sessions) was completed in October.", PT, 9),
+    ("She has completed 8 of 12 authorized physical therapy visits.", PT, 8),
+    ("He has gone to 5 visits so far and physical therapy has helped.", PT, 5),
+    ("She has had a total of 24 physical therapy sessions; after the first 6 sessions she improved.", PT, 24),
+    ("The patient completed 6 sessions of occupational therapy after the surgery.", POSTOP_PT, 6),
+    ("He has had 6 chiropractic visits.", CHIRO, 6),
+    ("Chiropractic treatment times 6 gave temporary relief.", CHIRO, 6),
+    ("She underwent manual therapy for 8 sessions.", CHIRO, 8),
+    ("He completed six sessions of acupuncture.", ACUPUNCTURE, 6),
+    ("Electroacupuncture x 4 was tried.", ACUPUNCTURE, 4),
+    # the count of another therapy, or of a schedule, is not this therapy's
+    ("He has had 6 chiropractic visits.", PT, ABSENT),
+    ("She completed 6 sessions of acupuncture and had physical therapy.", PT, ABSENT),
+    ("Physical therapy 2 x 6 was recommended.", PT, ABSENT),
+    ("He did physical therapy x 3 weeks.", PT, ABSENT),
+    # visits requested, authorized, planned or under review are not completed
+    ("The provider requested 12 sessions of physical therapy.", PT, ABSENT),
+    ("12 sessions of physical therapy were requested on 11/2/2016.", PT, ABSENT),
+    ("An additional 6 physical therapy visits are needed.", PT, ABSENT),
+    ("She had 6 physical therapy visits authorized in October.", PT, ABSENT),
+    ("The claims administrator approved 6 sessions of physical therapy.", PT, ABSENT),
+    ("Utilization review modified the request to 6 sessions of physical therapy.", PT, ABSENT),
+    ("The plan is physical therapy x 12.", PT, ABSENT),
+    ("She completed 4 physical therapy treatments through this particular request.", PT, ABSENT),
+])
+def test_prior_sessions_completed_counts(extractor, summary, item, expected):
+    assert value(extractor, SESSIONS, summary, *item) == expected
