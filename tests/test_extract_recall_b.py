@@ -120,3 +120,55 @@ SESSIONS = "prior_sessions_completed"
 ])
 def test_prior_sessions_completed_counts(extractor, summary, item, expected):
     assert value(extractor, SESSIONS, summary, *item) == expected
+
+
+# ---- prior_procedure_count: procedures of the requested kind in the requested region, however counted --------
+
+LUMBAR_ESI = ("Right L5-S1 transforaminal epidural steroid injection", "ESI-LUMBAR")
+CERVICAL_ESI = ("Cervical epidural steroid injection C6-C7", "ESI-CERVICAL")
+KNEE_CSI = ("Cortisone injection to the right knee", "CSI-KNEE")
+SHOULDER_CSI = ("Right shoulder subacromial injection", "CSI-SHOULDER")
+TPI = ("Trigger point injections x 3", "TRIGGER-POINT-INJECTION")
+MBB = ("Lumbar medial branch block L4-5", "MBB-LUMBAR")
+SYNVISC = ("Synvisc injection to the left knee", "VISCOSUPPLEMENTATION")
+LUMBAR_MRI = ("MRI of the lumbar spine without contrast", "MRI-LUMBAR")
+KNEE_MRI = ("MRI of the right knee", "MRI-KNEE")
+PROCEDURES = "prior_procedure_count"
+
+
+@pytest.mark.parametrize("summary, item, expected", [
+    ("He has had two prior lumbar epidural steroid injections.", LUMBAR_ESI, 2),
+    ("Treatment to date has included medications and 3 ESIs.", LUMBAR_ESI, 3),
+    ("She had a previous transforaminal epidural steroid injection with 50% relief.", LUMBAR_ESI, 1),
+    ("He is status post an L4-L5 epidural injection.", LUMBAR_ESI, 1),
+    ("Lumbar ESIs on 3/2/2015 and 6/1/2015 gave partial relief.", LUMBAR_ESI, 2),
+    ("The patient has had ESI x 2 in the past.", LUMBAR_ESI, 2),
+    ("There have been no prior epidural steroid injections.", LUMBAR_ESI, 0),
+    ("He has never had an epidural injection.", LUMBAR_ESI, 0),
+    ("She has had three cortisone injections to the right knee.", KNEE_CSI, 3),
+    ("He received one steroid injection in the shoulder in 2015.", SHOULDER_CSI, 1),
+    ("The patient had 4 trigger point injections last year.", TPI, 4),
+    ("He underwent a medial branch block at L4-5 with 80% relief.", MBB, 1),
+    ("She completed a series of 3 Synvisc injections in 2014.", SYNVISC, 3),
+    ("An MRI of the lumbar spine dated 04/12/2015 showed a disc protrusion.", LUMBAR_MRI, 1),
+    ("He had a prior MRI of the lumbar spine.", LUMBAR_MRI, 1),
+    # another kind or another region is not counted
+    ("He has had two prior lumbar epidural steroid injections.", CERVICAL_ESI, ABSENT),
+    ("She has had three cortisone injections to the right knee.", SHOULDER_CSI, ABSENT),
+    ("He had 2 trigger point injections.", LUMBAR_ESI, ABSENT),
+    ("An MRI of the cervical spine dated 04/12/2015 was normal.", LUMBAR_MRI, ABSENT),
+    ("X-rays of the right knee on 10/3/2016 were normal.", KNEE_MRI, ABSENT),
+    # requested, recommended, planned or UR wording is not a procedure done
+    ("Two lumbar epidural steroid injections were requested.", LUMBAR_ESI, ABSENT),
+    ("The physician recommended a lumbar epidural steroid injection.", LUMBAR_ESI, ABSENT),
+    ("She had a recommendation for an epidural injection.", LUMBAR_ESI, ABSENT),
+    ("An MRI of the lumbar spine was requested on 11/2/2016.", LUMBAR_MRI, ABSENT),
+    ("Utilization review denied 2 lumbar epidural steroid injections.", LUMBAR_ESI, ABSENT),
+])
+def test_prior_procedure_count_counts(extractor, summary, item, expected):
+    assert value(extractor, PROCEDURES, summary, *item) == expected
+
+
+def test_the_largest_count_is_the_number_so_far(extractor):
+    summary = "He has had 3 prior lumbar epidural steroid injections. The last epidural injection helped for a month."
+    assert value(extractor, PROCEDURES, summary, *LUMBAR_ESI) == 3
