@@ -172,3 +172,8 @@ def test_prior_procedure_count_counts(extractor, summary, item, expected):
 def test_the_largest_count_is_the_number_so_far(extractor):
     summary = "He has had 3 prior lumbar epidural steroid injections. The last epidural injection helped for a month."
     assert value(extractor, PROCEDURES, summary, *LUMBAR_ESI) == 3
+
+
+def test_each_date_of_a_procedure_counts_one(extractor):
+    summary = "She received lumbar ESI injections on 2/26/14, 3/5/14 and 3/12/14."
+    assert value(extractor, PROCEDURES, summary, *LUMBAR_ESI) == 3
