@@ -177,3 +177,41 @@ def test_the_largest_count_is_the_number_so_far(extractor):
 def test_each_date_of_a_procedure_counts_one(extractor):
     summary = "She received lumbar ESI injections on 2/26/14, 3/5/14 and 3/12/14."
     assert value(extractor, PROCEDURES, summary, *LUMBAR_ESI) == 3
+
+
+# ---- prior_surgery_same_region: an operation done before on the part to be imaged ---------------------------
+
+SURGERY = "prior_surgery_same_region"
+SHOULDER_MRI = ("MRI of the left shoulder", "MRI-SHOULDER")
+HIP_XRAY = ("X-rays of the right hip", "XRAY-HIP")
+WRIST_MRI = ("MRI of the right wrist", "MRI-WRIST-HAND")
+CERVICAL_MRI = ("MRI of the cervical spine", "MRI-CERVICAL")
+
+
+@pytest.mark.parametrize("summary, item, expected", [
+    ("She is status post right knee arthroscopy in 2013.", KNEE_MRI, True),
+    ("He underwent a left shoulder arthroscopic rotator cuff repair on 3/4/2014.", SHOULDER_MRI, True),
+    ("Past surgical history: right total hip arthroplasty.", HIP_XRAY, True),
+    ("Right carpal tunnel release in 2012 was followed by therapy.", WRIST_MRI, True),
+    ("He has had two prior surgeries on the right wrist.", WRIST_MRI, True),
+    ("She is status post medial meniscectomy.", KNEE_MRI, True),
+    ("He had an L4-L5 microdiscectomy.", LUMBAR_MRI, True),
+    ("He is status post ACDF at C5-C6.", CERVICAL_MRI, True),
+    ("There were well-healed arthroscopic portals about the left shoulder.", SHOULDER_MRI, True),
+    ("She denies prior knee surgery.", KNEE_MRI, False),
+    ("He has never had any surgery.", LUMBAR_MRI, False),
+    # another region's operation
+    ("She is status post right knee arthroscopy in 2013.", SHOULDER_MRI, ABSENT),
+    ("He is status post ACDF at C5-C6.", LUMBAR_MRI, ABSENT),
+    ("She is status post medial meniscectomy.", SHOULDER_MRI, ABSENT),
+    ("He had an L4-L5 microdiscectomy.", CERVICAL_MRI, ABSENT),
+    # planned, recommended or UR wording; not for a request other than a study
+    ("Right knee arthroscopy was recommended by the surgeon.", KNEE_MRI, ABSENT),
+    ("He is scheduled for left shoulder surgery on 12/15/2016.", SHOULDER_MRI, ABSENT),
+    ("She had a right knee surgery consultation.", KNEE_MRI, ABSENT),
+    ("Utilization review denied the right knee arthroscopy.", KNEE_MRI, ABSENT),
+    ("She is status post right knee arthroscopy in 2013.", ("Physical therapy for the right knee x 6", "PHYSICAL-THERAPY"),
+     ABSENT),
+])
+def test_prior_surgery_same_region(extractor, summary, item, expected):
+    assert value(extractor, SURGERY, summary, *item) == expected
