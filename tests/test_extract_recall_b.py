@@ -215,3 +215,21 @@ CERVICAL_MRI = ("MRI of the cervical spine", "MRI-CERVICAL")
 ])
 def test_prior_surgery_same_region(extractor, summary, item, expected):
     assert value(extractor, SURGERY, summary, *item) == expected
+
+
+# ---- physical_medicine_diagnosis: the schedule's category, or another condition named as the diagnosis --------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("Diagnoses have included lumbar sprain and contusion of the right hip.", "other"),
+    ("The diagnoses were noted to include cervical strain and a wrist contusion.", "other"),
+    ("The diagnoses have been documented as right knee medial meniscus tear.", "other"),
+    ("Diagnoses have included lumbar radiculopathy and lumbar sprain.", "neuralgia_radiculitis"),
+    ("He is being treated for myofascial syndrome of the trapezius.", "myalgia_myositis"),
+    ("She is being treated for right knee arthritis.", "arthritis"),
+    ("Diagnoses include post-traumatic arthritis of the ankle.", "arthritis"),
+    ("Diagnoses include rheumatoid arthritis of the hands.", "other"),
+    ("Utilization review noted that radiculopathy was not supported by the examination.", ABSENT),
+    ("The physician suspected lumbar radiculopathy.", ABSENT),
+])
+def test_physical_medicine_diagnosis(extractor, summary, expected):
+    assert value(extractor, "physical_medicine_diagnosis", summary) == expected
