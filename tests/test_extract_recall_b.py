@@ -233,3 +233,30 @@ def test_prior_surgery_same_region(extractor, summary, item, expected):
 ])
 def test_physical_medicine_diagnosis(extractor, summary, expected):
     assert value(extractor, "physical_medicine_diagnosis", summary) == expected
+
+
+# ---- plain_films_nondiagnostic: x-rays of the part were normal or explained nothing ---------------------------
+
+FILMS = "plain_films_nondiagnostic"
+ANKLE_MRI = ("MRI of the left ankle", "MRI-ANKLE-FOOT")
+THORACIC_MRI = ("MRI of the thoracic spine", "MRI-THORACIC")
+
+
+@pytest.mark.parametrize("summary, item, expected", [
+    ("X-rays of the right knee were unremarkable.", KNEE_MRI, True),
+    ("Negative x-rays of the left ankle were reviewed.", ANKLE_MRI, True),
+    ("Radiographs of the right wrist did not show any fracture.", WRIST_MRI, True),
+    ("X-rays of the left shoulder were obtained without acute osseous abnormality.", SHOULDER_MRI, True),
+    ("There was no fracture seen on the ankle x-rays.", ANKLE_MRI, True),
+    ("X-rays of the thoracic spine: normal.", THORACIC_MRI, True),
+    ("X-rays of the lumbar spine showed no fracture or listhesis.", LUMBAR_MRI, True),
+    # films that show the lesion explain it; another part's films; films not normal; not taken; planned
+    ("X-rays of the left ankle revealed a displaced fibular fracture.", ANKLE_MRI, False),
+    ("X-rays of the right knee were unremarkable.", SHOULDER_MRI, ABSENT),
+    ("X-rays of the right knee were not normal.", KNEE_MRI, ABSENT),
+    ("X-rays of the right knee were ordered.", KNEE_MRI, ABSENT),
+    ("X-rays of the knee were recommended to rule out fracture.", KNEE_MRI, ABSENT),
+    ("Utilization review noted that x-rays of the knee were normal.", KNEE_MRI, ABSENT),
+])
+def test_plain_films_nondiagnostic(extractor, summary, item, expected):
+    assert value(extractor, FILMS, summary, *item) == expected
