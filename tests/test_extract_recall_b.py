@@ -260,3 +260,30 @@ THORACIC_MRI = ("MRI of the thoracic spine", "MRI-THORACIC")
 ])
 def test_plain_films_nondiagnostic(extractor, summary, item, expected):
     assert value(extractor, FILMS, summary, *item) == expected
+
+
+# ---- device_trial_completed: a trial of the requested stimulation device ------------------------------------
+
+TRIAL = "device_trial_completed"
+TENS = ("TENS unit purchase", "TENS")
+HWAVE = ("Home H-wave device purchase", "H-WAVE")
+IF_UNIT = ("Interferential unit purchase", "INTERFERENTIAL-STIMULATION")
+
+
+@pytest.mark.parametrize("summary, item, expected", [
+    ("She completed a 30-day TENS unit trial with 50% pain relief.", TENS, True),
+    ("The H-wave rental from 10/1/2016 to 10/30/2016 reduced his medication use.", HWAVE, True),
+    ("He reported improved function during the H-wave trial.", HWAVE, True),
+    ("The interferential unit trial was successful.", IF_UNIT, True),
+    ("He has been using a TENS unit at home for the past two months.", TENS, True),
+    ("She has not had a trial of H-wave.", HWAVE, False),
+    # another device, or a trial requested, recommended, pending or authorized
+    ("She completed a 30-day TENS unit trial with 50% pain relief.", HWAVE, ABSENT),
+    ("A one-month H-wave trial was recommended.", HWAVE, ABSENT),
+    ("The physician requested a 30-day rental of the interferential unit.", IF_UNIT, ABSENT),
+    ("Purchase would be considered after a successful one-month TENS trial.", TENS, ABSENT),
+    ("Utilization review authorized a 30-day H-wave trial.", HWAVE, ABSENT),
+    ("She completed a 30-day TENS unit trial.", ("Physical therapy x 6", "PHYSICAL-THERAPY"), ABSENT),
+])
+def test_device_trial_completed(extractor, summary, item, expected):
+    assert value(extractor, TRIAL, summary, *item) == expected
