@@ -287,3 +287,45 @@ IF_UNIT = ("Interferential unit purchase", "INTERFERENTIAL-STIMULATION")
 ])
 def test_device_trial_completed(extractor, summary, item, expected):
     assert value(extractor, TRIAL, summary, *item) == expected
+
+
+# ---- associated_surgery_type and surgery_cardiac_risk: the operation a service is for -------------------------
+
+SURGERY_TYPE = "associated_surgery_type"
+CARDIAC = "surgery_cardiac_risk"
+POSTOP = ("Post-operative physical therapy x 12", "POSTOP-PT")
+PREOP_ECG = ("Pre-operative EKG", "PREOP-ECG")
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("She underwent left rotator cuff surgery on 10/2/2016.", "rotator_cuff_or_impingement"),
+    ("He had a distal clavicle excision of the right shoulder.", "rotator_cuff_or_impingement"),
+    ("She is status post right knee meniscus surgery.", "knee_meniscectomy"),
+    ("He underwent ACL repair of the left knee.", "acl_reconstruction"),
+    ("She had carpal tunnel surgery on the right.", "carpal_tunnel_release"),
+    ("He underwent a left L5-S1 hemilaminectomy.", "lumbar_discectomy"),
+    ("He underwent an anterior cervical discectomy and fusion.", ABSENT),
+    ("The MRI showed a rotator cuff tear.", ABSENT),
+])
+def test_associated_surgery_type(extractor, summary, expected):
+    assert value(extractor, SURGERY_TYPE, summary, *POSTOP) == expected
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("He is scheduled for a right rotator cuff repair.", "low"),
+    ("The surgeon recommended a left knee partial meniscectomy.", "low"),
+    ("Excision of a ganglion cyst of the wrist is planned.", "low"),
+    ("She is to undergo removal of the lumbar hardware.", "low"),
+    ("A right TKA was certified by utilization review.", "intermediate"),
+    ("He is scheduled for an L4-L5 decompression.", "intermediate"),
+    ("Open reduction internal fixation of the ankle is planned.", "intermediate"),
+    # an operation done before is not the one the service is for
+    ("He is status post right knee arthroscopy.", ABSENT),
+])
+def test_surgery_cardiac_risk(extractor, summary, expected):
+    assert value(extractor, CARDIAC, summary, *PREOP_ECG) == expected
+
+
+def test_a_meniscectomy_is_the_operation_named(extractor):
+    summary = "She underwent a right knee arthroscopic partial medial meniscectomy on 10/20/2016."
+    assert value(extractor, SURGERY_TYPE, summary, *POSTOP) == "knee_meniscectomy"
