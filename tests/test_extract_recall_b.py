@@ -329,3 +329,52 @@ def test_surgery_cardiac_risk(extractor, summary, expected):
 def test_a_meniscectomy_is_the_operation_named(extractor):
     summary = "She underwent a right knee arthroscopic partial medial meniscectomy on 10/20/2016."
     assert value(extractor, SURGERY_TYPE, summary, *POSTOP) == "knee_meniscectomy"
+
+
+@pytest.mark.parametrize("summary, item, expected", [
+    # a spinal injection's sentence names the limb it relieved, not the spine
+    ("She had two epidural steroid injections with relief of her leg pain.", LUMBAR_ESI, 2),
+    ("He had two prior ESIs in the cervical spine.", LUMBAR_ESI, ABSENT),
+    ("He had two prior ESIs in the cervical spine.", CERVICAL_ESI, 2),
+    ("A previous C6-C7 epidural injection relieved the arm pain.", CERVICAL_ESI, 1),
+    ("A previous C6-C7 epidural injection relieved the arm pain.", LUMBAR_ESI, ABSENT),
+])
+def test_a_spinal_injection_is_kept_to_its_spinal_region(extractor, summary, item, expected):
+    assert value(extractor, PROCEDURES, summary, *item) == expected
+
+
+def test_a_spinal_operation_is_not_held_to_the_limbs_its_sentence_names(extractor):
+    summary = "He is status post L4-L5 fusion with residual pain down the left leg."
+    assert value(extractor, SURGERY, summary, *LUMBAR_MRI) is True
+    assert value(extractor, SURGERY, summary, *CERVICAL_MRI) is ABSENT
+
+
+# ---- facts of a study of a body part: read for imaging items, about that part --------------------------------
+
+@pytest.mark.parametrize("fact, summary, item, expected", [
+    # an exam sign is a reason for a study, not for therapy or an operation
+    ("exam_findings_suggest_lesion", "There was a positive McMurray test of the right knee.", KNEE_MRI, True),
+    ("exam_findings_suggest_lesion", "There was a positive McMurray test of the right knee.",
+     ("Physical therapy for the right knee x 6", "PHYSICAL-THERAPY"), ABSENT),
+    ("exam_findings_suggest_lesion", "The current diagnosis is dislocation of the right shoulder.",
+     ("Right shoulder arthroscopic Bankart repair", "BANKART-REPAIR"), ABSENT),
+    # surgery considered for the part to be studied
+    ("surgery_considered", "He is a candidate for right knee arthroscopy.", KNEE_MRI, True),
+    ("surgery_considered", "He is a candidate for right knee arthroscopy.", SHOULDER_MRI, ABSENT),
+    ("surgery_considered", "She was referred for a surgical consultation.", KNEE_MRI, ABSENT),
+    ("surgery_considered", "He is a surgical candidate.", ("Physical therapy x 6", "PHYSICAL-THERAPY"), ABSENT),
+    # an invasive procedure planned with the study
+    ("invasive_procedure_planned", "An MRI was requested before the planned lumbar epidural steroid injection.",
+     LUMBAR_MRI, True),
+    ("invasive_procedure_planned", "The physician recommended a lumbar epidural steroid injection.", LUMBAR_MRI, ABSENT),
+    # a change since the earlier study of the part
+    ("significant_change_since_prior_study", "Since the 2014 MRI he has developed new weakness of the left foot.",
+     LUMBAR_MRI, True),
+    ("significant_change_since_prior_study", "He reports new numbness in the right foot.", LUMBAR_MRI, ABSENT),
+    ("significant_change_since_prior_study", "Her condition is unchanged.", LUMBAR_MRI, ABSENT),
+    ("significant_change_since_prior_study", "Her symptoms are unchanged since the prior MRI.", LUMBAR_MRI, False),
+    ("significant_change_since_prior_study", "Since the prior MRI he reports new numbness in the right foot.",
+     ("Physical therapy x 6", "PHYSICAL-THERAPY"), ABSENT),
+])
+def test_study_facts_are_read_for_imaging_items_about_the_part(extractor, fact, summary, item, expected):
+    assert value(extractor, fact, summary, *item) == expected
