@@ -378,3 +378,8 @@ def test_a_spinal_operation_is_not_held_to_the_limbs_its_sentence_names(extracto
 ])
 def test_study_facts_are_read_for_imaging_items_about_the_part(extractor, fact, summary, item, expected):
     assert value(extractor, fact, summary, *item) == expected
+
+
+def test_a_spinal_procedure_planned_with_the_study_may_name_only_the_legs(extractor):
+    summary = "An MRI was ordered before the planned epidural injection for the leg pain."
+    assert value(extractor, "invasive_procedure_planned", summary, *LUMBAR_MRI) is True
