@@ -383,3 +383,21 @@ def test_study_facts_are_read_for_imaging_items_about_the_part(extractor, fact, 
 def test_a_spinal_procedure_planned_with_the_study_may_name_only_the_legs(extractor):
     summary = "An MRI was ordered before the planned epidural injection for the leg pain."
     assert value(extractor, "invasive_procedure_planned", summary, *LUMBAR_MRI) is True
+
+
+# ---- radicular_exam_findings: signs of a nerve root, not of a peripheral nerve or of the back alone ------------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("There was decreased sensation to light touch in the L5 dermatome on the left.", True),
+    ("Straight leg raise was positive on the right at 45 degrees.", True),
+    ("The Achilles reflex was diminished on the left.", True),
+    ("There was decreased sensation in the median nerve distribution of the right hand.", ABSENT),
+    ("Sensation was decreased in a stocking-glove distribution.", ABSENT),
+    ("There was decreased sensation around the surgical scar.", ABSENT),
+    ("Reflexes were decreased symmetrically throughout.", ABSENT),
+    ("Straight leg raise was positive for low back pain only.", ABSENT),
+    ("Sensation was intact and straight leg raise was negative.", False),
+    ("Utilization review noted no decreased sensation or reflexes.", ABSENT),
+])
+def test_radicular_exam_findings(extractor, summary, expected):
+    assert value(extractor, "radicular_exam_findings", summary) == expected
