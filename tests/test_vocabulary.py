@@ -77,6 +77,8 @@ def test_edition_selection_by_date(catalog):
     rule, note = catalog.select("ESI-LUMBAR", dt.date(2014, 11, 25))
     assert rule.id == "MTUS-CP-ESI" and "in force on 2014-11-25" in note
     rule, note = catalog.select("ESI-LUMBAR", dt.date(2020, 1, 1))
+    assert rule.id == "MTUS-LB2019-ESI" and "in force on 2020-01-01" in note  # ACOEM Low Back 3/7/2019
+    rule, note = catalog.select("ESI-LUMBAR", dt.date(2008, 1, 1))
     assert rule is None and "no rule" in note
     rule, note = catalog.select("MBB-LUMBAR", None)
     assert rule.id == "ODG-LB-MBB" and "request date unknown: today" in note  # ODG is open-ended
