@@ -429,3 +429,15 @@ HWAVE_ITEM = ("Home H-wave device purchase", "H-WAVE")
 ])
 def test_prior_treatment_functional_improvement(extractor, summary, item, expected):
     assert value(extractor, GAIN, summary, *item) == expected
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("Red flag signs and symptoms were negative.", False),
+    ("There were no signs of red flags on examination.", False),
+    ("The physician noted the absence of red flags.", False),
+    ("He has a history of prostate cancer.", True),
+    ("There was no compression fracture.", ABSENT),
+    ("Utilization review noted no evidence of red flags.", ABSENT),
+])
+def test_red_flags(extractor, summary, expected):
+    assert value(extractor, "red_flags", summary) == expected
