@@ -401,3 +401,43 @@ def test_a_spinal_procedure_planned_with_the_study_may_name_only_the_legs(extrac
 ])
 def test_radicular_exam_findings(extractor, summary, expected):
     assert value(extractor, "radicular_exam_findings", summary) == expected
+
+
+# ---- prior_treatment_functional_improvement: function better after the requested treatment ------------------
+
+GAIN = "prior_treatment_functional_improvement"
+NORCO = ("Norco 10/325 mg #90", "OPIOID-SHORT-ACTING")
+FLEXERIL = ("Cyclobenzaprine 7.5 mg #60", "MUSCLE-RELAXANT")
+HWAVE_ITEM = ("Home H-wave device purchase", "H-WAVE")
+
+
+@pytest.mark.parametrize("summary, item, expected", [
+    ("With Norco she is able to perform her activities of daily living.", NORCO, True),
+    ("Despite Norco she is unable to perform her activities of daily living.", NORCO, ABSENT),
+    ("Norco allows her to perform her ADLs and continue working.", NORCO, True),
+    ("Her medications help her function and remain active.", NORCO, True),
+    ("He reported increased walking tolerance with physical therapy.", PT, True),
+    ("After the chiropractic visits he returned to full duty.", CHIRO, True),
+    ("The trigger point injections improved her ability to sleep.", TPI, True),
+    ("The H-wave unit helped him walk longer and decreased his work restrictions.", HWAVE_ITEM, True),
+    ("Physical therapy did not improve his function.", PT, False),
+    ("There was no functional improvement with physical therapy.", PT, False),
+    # another treatment's gain, or UR language
+    ("Norco allows her to perform her ADLs.", FLEXERIL, ABSENT),
+    ("Physical therapy improved his ability to walk.", NORCO, ABSENT),
+    ("Utilization review noted no documentation of functional improvement with Norco.", NORCO, ABSENT),
+])
+def test_prior_treatment_functional_improvement(extractor, summary, item, expected):
+    assert value(extractor, GAIN, summary, *item) == expected
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("Red flag signs and symptoms were negative.", False),
+    ("There were no signs of red flags on examination.", False),
+    ("The physician noted the absence of red flags.", False),
+    ("He has a history of prostate cancer.", True),
+    ("There was no compression fracture.", ABSENT),
+    ("Utilization review noted no evidence of red flags.", ABSENT),
+])
+def test_red_flags(extractor, summary, expected):
+    assert value(extractor, "red_flags", summary) == expected
