@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from checker.evaluation.durable import DurableEvaluator
 from checker.evaluation.engine import ReferenceEvaluator, prepare
+from checker.ruleset.facts import FactType
 from checker.ruleset.rules import load_catalog
 from checker.ruleset.synthetic import random_facts
 
@@ -46,11 +47,24 @@ def _items(n: int, seed: int) -> list:
             for rule in (rules[i % len(rules)] for i in range(n))]
 
 
+def _extremes(seed: int) -> list:
+    """Per rule, the facts with every yes/no fact false, and with every one true: an any-of or all-of condition
+    over yes/no facts then takes both values whatever the random draws give."""
+    rng = random.Random(seed)
+    out = []
+    for rule in (CATALOG.rules[r].compiled for r in RULE_IDS):
+        for flag in (False, True):
+            facts = random_facts(rule, CATALOG.vocabulary, rng, missing=0.0)
+            facts.update({f: flag for f in facts if CATALOG.vocabulary[f].type is FactType.BOOL})
+            out.append((rule, prepare(rule, facts)))
+    return out
+
+
 def test_ten_thousand_evaluations_in_one_evaluator():
     """Far beyond durable_rules' 1,024 live states: every state must be deleted after use."""
     durable, reference = DurableEvaluator(), ReferenceEvaluator()
     seen: dict[str, set] = defaultdict(set)
-    items = _items(10_500, seed=2024)
+    items = _items(10_500, seed=2024) + _extremes(seed=2025)
     for rule, env in items:
         got = durable.evaluate(rule, env)
         assert got == reference.evaluate(rule, env), (rule.id, env)

@@ -24,10 +24,6 @@ def value(extractor, fact, summary, request="", treatment=None):
     return found[fact].value if fact in found else ABSENT
 
 
-# The extractor scans one sentence at a time since the prefilter (5e281a0): a pattern's lookahead no longer reaches
-# the treatment reported in another sentence. These cases document the reading the merge 749fb67 lost; they pass
-# again (and must lose this mark) when the extractor can tie a complaint to treatment given in another sentence.
-CROSS_SENTENCE = pytest.mark.xfail(strict=True, reason="needs a complaint tied to treatment in another sentence")
 
 PERSIST = "symptoms_persist_despite_treatment"
 FAILED = "conservative_care_failed"
@@ -41,11 +37,11 @@ HEP = "home_exercise_program"
     ("Since the fall he has been in severe pain.", True),
     ("The applicant was having difficulty with pain and swelling about the ankle.", True),
     # a present complaint, with treatment given reported in another sentence, after or before it
-    pytest.param("On 11/2/2016 the worker complained of low back pain. Treatment to date has included medications.", True, marks=CROSS_SENTENCE),
-    pytest.param("Prior treatments included chiropractic care. Pain was rated 7/10 on the visual analog scale.", True, marks=CROSS_SENTENCE),
-    pytest.param("Treatment has included physical therapy and Naproxen. He rates his neck pain at 6 out of 10.", True, marks=CROSS_SENTENCE),
-    pytest.param("Current medications include ibuprofen. She presented with complaints of wrist pain and stiffness.", True, marks=CROSS_SENTENCE),
-    pytest.param("The patient has had 6 chiropractic visits. Her pain was rated 5-6 on a 10-point scale.", True, marks=CROSS_SENTENCE),
+    pytest.param("On 11/2/2016 the worker complained of low back pain. Treatment to date has included medications.", True),
+    pytest.param("Prior treatments included chiropractic care. Pain was rated 7/10 on the visual analog scale.", True),
+    pytest.param("Treatment has included physical therapy and Naproxen. He rates his neck pain at 6 out of 10.", True),
+    pytest.param("Current medications include ibuprofen. She presented with complaints of wrist pain and stiffness.", True),
+    pytest.param("The patient has had 6 chiropractic visits. Her pain was rated 5-6 on a 10-point scale.", True),
     # a complaint with no treatment given yet (only planned) documents nothing
     ("He complained of right knee pain rated 8/10. The treatment plan included physical therapy.", ABSENT),
     ("She reported neck pain at 9/10 the day after the injury.", ABSENT),
@@ -63,14 +59,14 @@ def test_symptoms_persist_despite_treatment(extractor, text, expected):
     ("He failed conservative care including physical therapy.", True),
     ("Pain persists despite medications and chiropractic care.", True),
     # ongoing pain in a summary that documents the treatment given
-    pytest.param("Treatment to date has included physical therapy and medications. He reported ongoing issues with back pain.", True, marks=CROSS_SENTENCE),
-    pytest.param("On 12/1 she complained of increased right hip pain. Treatment included physical therapy and medications.", True, marks=CROSS_SENTENCE),
-    pytest.param("Prior treatment included ibuprofen. On 11/11 he complained of no improvement in the pain of the neck.", True, marks=CROSS_SENTENCE),
+    pytest.param("Treatment to date has included physical therapy and medications. He reported ongoing issues with back pain.", True),
+    pytest.param("On 12/1 she complained of increased right hip pain. Treatment included physical therapy and medications.", True),
+    pytest.param("Prior treatment included ibuprofen. On 11/11 he complained of no improvement in the pain of the neck.", True),
     # care said to help documents false; the latest mention decides
     ("Past treatments included therapy and medications. She reported overall improvement with physical therapy.", False),
     ("The patient has had treatment to include medications. She has not improved much; however, physical therapy "
      "has helped.", False),
-    pytest.param("Physical therapy helped at first. Treatment to date has included physical therapy. Pain has persisted.", True, marks=CROSS_SENTENCE),
+    pytest.param("Physical therapy helped at first. Treatment to date has included physical therapy. Pain has persisted.", True),
     # pain provoked by movement is an examination finding, not worsening; a plan is not care given
     ("Treatment to date has included medications. Minimal shoulder movement increased pain.", ABSENT),
     ("He reported continued low back pain. The treatment plan includes physical therapy.", ABSENT),
