@@ -29,23 +29,11 @@ def test_there_are_five_seed_cases_with_eleven_items(catalog):
     assert all(item.outcome for c in cases for item in c.items)
 
 
-# Seed items whose reviewer decided on a reason the guideline text held here does not state: the criteria for
-# it are advisory (rules say so in their notes), so the checker predicts the other outcome.
-GUIDELINE_DIVERGES = {
-    ("000-lumbar-sympathetic-block", "Follow up visit for the lumbar spine"):
-        "no trial of conservative care before a spine referral (SPN-001/002): reviewer practice, not confirmed "
-        "as ACOEM ch.12 text",
-}
-
-
 @pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.stem)
 def test_every_seed_item_is_predicted_as_decided(path, catalog, checker):
     case = load_case(path, catalog.vocabulary, catalog.treatments)
     for item, result in zip(case.items, checker.check_case(case)):
         assert result.treatment is not None, item.request
-        if (path.stem, item.request) in GUIDELINE_DIVERGES:
-            assert result.predicted != item.outcome and not result.reasons, (item.request, result.reasons)
-            continue
         assert result.predicted == item.outcome, (item.request, result.reasons)
 
 
