@@ -104,8 +104,8 @@ def test_check_a_progress_note_shows_what_was_found_and_what_is_missing(tmp_path
                     "decreased sensation in the right L5 dermatome. He completed 8 sessions of physical therapy "
                     "without relief. No MRI has been done. Plan: lumbar epidural steroid injection.\n")
     res = run("check", str(note), "--treatment", "right L4-5 transforaminal ESI")
-    # an undated note is checked against today's rule (MTUS-LB2020-ESI), whose criteria are all advisory
-    assert res.exit_code == 0, res.output
+    # the note's date of service (06/02/2014) picks the edition in force then, whose criteria block: no MRI
+    assert res.exit_code == 1, res.output
     text = " ".join(res.output.split())
     assert "Facts found in" in text
     assert "radicular_exam_findings = true" in text and "positive straight leg raise" in text

@@ -98,13 +98,14 @@ def test_a_purchase_may_become_a_rental_and_refills_none(catalog):
 
 
 def test_a_documented_number_that_grows_is_only_proposed_larger(catalog):
-    # EDX after 3.9 weeks of symptoms: the rule wants four; time will show it, the record is not contradicted
+    # EDX after 2.9 weeks of symptoms: the rule wants more than three; time will show it, the record is not
+    # contradicted
     assert catalog.vocabulary["weeks_since_injury"].grows
     rule = catalog.rules["MTUS-ACOEM-EDX-UPPER"]
-    facts = {"weeks_since_injury": 3.9, "conservative_care_failed": True}
+    facts = {"weeks_since_injury": 2.9, "conservative_care_failed": True}
     options = what_if(rule, facts, catalog.vocabulary)["to_certify"]
     weeks = [c for o in options for c in o["changes"] if c["fact"] == "weeks_since_injury"]
-    assert weeks and all(c["kind"] == "later" and c["value"] > 3.9 for c in weeks)
+    assert weeks and all(c["kind"] == "later" and c["value"] > 2.9 for c in weeks)
     facts["weeks_since_injury"] = 2.0
     assert all(c["value"] >= 2.0 for o in what_if(rule, facts, catalog.vocabulary)["to_certify"]
                for c in o["changes"] if c["fact"] == "weeks_since_injury")
@@ -208,5 +209,6 @@ def test_a_certified_item_lists_the_facts_it_hangs_on_with_their_values(catalog,
     result = ref_checker.check_facts(rule, {"return_to_work_evaluation_needed": True, "working_full_duty": False})
     assert result.decision == "certify"
     text = " ".join(" ".join(explain_lines(result, catalog)).split())
-    assert "working_full_duty = true (now false)" in text
     assert "return_to_work_evaluation_needed missing (now true)" in text
+    # FCE-002 (not working full duty) is advisory: that fact cannot sink the certification
+    assert "working_full_duty = true (now false)" not in text

@@ -195,9 +195,21 @@ class _Search:
         return []
 
 
+def _with_sums(rule: Rule, facts: dict[str, Any], vocab: FactVocabulary) -> dict[str, Any]:
+    """The facts with the sums the checker computes (a fact defined as the sum of others, all documented), so
+    that advice is judged on what the checker decides on."""
+    out = dict(facts)
+    for name in rule.compiled.inputs:
+        parts = vocab[name].sum_of
+        if parts and out.get(name) is None and all(out.get(p) is not None for p in parts):
+            out[name] = sum(out[p] for p in parts)
+    return out
+
+
 def _search(rule: Rule, facts: dict[str, Any], vocab: FactVocabulary) -> tuple[list[Option], list[str]]:
     """The options that make a non-certified item certifiable, and the blocking criteria no allowed change
     meets (both empty for a certified item or a treatment the guideline does not recommend)."""
+    facts = _with_sums(rule, facts, vocab)
     search = _Search(rule, facts, vocab)
     decision, reasons, _ = search.decision(facts)
     if decision == "certify" or "STATUS" in reasons:
