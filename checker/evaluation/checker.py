@@ -228,7 +228,7 @@ class Checker:
             return None
         day = case.request_date() or dt.date.today()
         return formulary_check(self.catalog.formulary, normalized, self.catalog.treatments.lexicon, day,
-                               injury=case.patient.date_of_injury if case.patient else None)
+                               injury=case.patient.date_of_injury)
 
     def check_facts(self, rule: Rule, values: dict[str, Any], label: str = "fixture") -> ItemResult:
         """Evaluate one rule directly on fact values (rule fixtures, benchmarks), skipping rule selection."""
