@@ -115,3 +115,15 @@ def test_bad_rules_make_check_exit_2_with_every_error(tmp_path):
     (rules / "odg" / "mr-angiography.yaml").write_text("id: [\n")
     res = CliRunner().invoke(main, ["--rules", str(rules), "check", str(SEEDS / "002-medial-branch-block.yaml")])
     assert res.exit_code == 2 and "mr-angiography.yaml:2:1: malformed YAML" in res.output
+
+
+def test_lint_rejects_an_unconfirmed_criterion_that_decides(tmp_path):
+    rules = rules_copy(tmp_path)
+    ref = rules / "mtus" / "acoem-2004" / "spine-specialist-referral.yaml"
+    text = ref.read_text()
+    assert text.count("    confirmed: true\n") == 2
+    ref.write_text(text.replace("    confirmed: true\n", "    confirmed: false\n", 1))
+    res = CliRunner().invoke(main, ["--rules", str(rules), "lint"])
+    assert res.exit_code == 1
+    assert "spine-specialist-referral.yaml" in res.output
+    assert "an unconfirmed criterion must be `role: advisory` (it is required)" in res.output
