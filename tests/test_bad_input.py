@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from checker.cli import main
@@ -127,3 +128,15 @@ def test_lint_rejects_an_unconfirmed_criterion_that_decides(tmp_path):
     assert res.exit_code == 1
     assert "spine-specialist-referral.yaml" in res.output
     assert "an unconfirmed criterion must be `role: advisory` (it is required)" in res.output
+
+
+@pytest.mark.parametrize("folder, kind", [("treatments", "treatment"), ("facts", "fact"),
+                                          ("requests/procedures", "procedure")])
+def test_a_name_defined_in_two_files_names_both(tmp_path, folder, kind):
+    rules = rules_copy(tmp_path)
+    first = sorted((rules / folder).glob("*.yaml"))[0]
+    shutil.copy(first, first.with_name("zz-copy.yaml"))
+    res = CliRunner().invoke(main, ["--rules", str(rules), "lint"])
+    assert res.exit_code in (1, 2)
+    line = next(x for x in res.output.splitlines() if "zz-copy.yaml" in x)
+    assert f"{kind} '" in line and f"is already defined in {first}" in line
