@@ -16,6 +16,7 @@ from checker.evaluation.verdicts import VERDICT, Basis, Verdict, applicable, dec
 from checker.reading.cases import Case, Evidence, FactEntry, Item
 from checker.reading.requests import normalize_request
 from checker.ruleset.conditions import facts_of
+from checker.ruleset.editions import cited_window
 from checker.ruleset.formulary import formulary_check
 from checker.ruleset.rules import Catalog, Criterion, Rule
 from checker.version import __version__
@@ -198,7 +199,10 @@ class Checker:
         if treatment is None:
             return self._no_prediction(base, f"unknown treatment: {normalized.reason}",
                                        normalized.reason_kind or "no-code")
-        rule, selection = self.catalog.select(treatment, case.request_date())
+        day, dated_by = self._decision_day(case, treatment)
+        rule, selection = self.catalog.select(treatment, day)
+        if dated_by:
+            selection += f" ({dated_by})"
         if rule is None:
             return self._no_prediction(base, selection,
                                        "no-rule-in-force" if self.catalog.rules_for(treatment) else "no-rule")
@@ -221,12 +225,33 @@ class Checker:
             result.conditional_on = conditional_on
         return result
 
+    def _decision_day(self, case: Case, treatment: str | None = None) -> tuple[dt.date | None, str | None]:
+        """The date that picks the editions: the case's request date; for a letter without dates, the last day
+        within the window when every guideline edition its guideline lines cite was in force (a letter applies
+        the MTUS of its day) on which a rule for the treatment was in force, and a note saying so; else None
+        (today)."""
+        day = case.request_date()
+        if day is not None:
+            return day, None
+        cited = [text for item in case.items if item.guidelines_cited
+                 for text in (item.guidelines_cited.claims_administrator, item.guidelines_cited.imr) if text]
+        window = cited_window((e for _, e in self.catalog.editions.values()), cited)
+        if window is None or window.end is None:
+            return None, None
+        in_window = [min(window.end, r.spec.effective.to or window.end)
+                     for r in (self.catalog.rules_for(treatment) if treatment else [])
+                     if r.spec.effective.from_ <= window.end and (r.spec.effective.to or window.end) >= window.start]
+        day = max(in_window, default=window.end)
+        return day, (f"the letter is undated; the editions it cites were in force together from "
+                     f"{window.start.isoformat()} to {window.end.isoformat()}: {'; '.join(window.cited)}")
+
     def _formulary(self, case: Case, normalized) -> dict[str, Any] | None:
         """The drug formulary's answer for a drug request, on the request date (an undated request is made
-        today), with the date of injury for the Special Fill window."""
+        today, an undated letter on the date its citations give), with the date of injury for the Special
+        Fill window."""
         if self.catalog.formulary is None:
             return None
-        day = case.request_date() or dt.date.today()
+        day = self._decision_day(case)[0] or dt.date.today()
         return formulary_check(self.catalog.formulary, normalized, self.catalog.treatments.lexicon, day,
                                injury=case.patient.date_of_injury)
 
