@@ -152,7 +152,9 @@ def item_row(r: ItemResult, case: Case, item: Item, catalog: Catalog) -> dict[st
         "family": t.family if t else None, "rule": r.rule, "guideline": r.guideline, "edition": r.edition,
         "decision": r.decision, "predicted": r.predicted, "actual": r.actual, "agree": r.agree,
         "reasons": r.reasons, "decision_basis": r.decision_basis, "conditional_on": r.conditional_on,
-        "uncovered": r.uncovered, "why_no_prediction": r.selection if r.decision is None else None,
+        "uncovered": r.uncovered,
+        "why_no_prediction": r.why_no_prediction if r.uncovered == "criteria-unconfirmed"
+        else r.selection if r.decision is None else None,
         "parts": r.parts,
         "criteria": [{"code": c.code, "title": c.title, "verdict": c.verdict, "blocking": c.blocking,
                       "citation": c.citation} for c in r.criteria],

@@ -50,8 +50,8 @@ def run_fixtures(catalog: Catalog, checker: Checker) -> tuple[list[FixtureResult
             for code, v in verdicts.items():
                 seen[code].add(v)
             problems = []
-            if result.decision != fx.expect.decision:
-                problems.append(f"decision: expected {fx.expect.decision}, got {result.decision}")
+            if (result.decision or "none") != fx.expect.decision:
+                problems.append(f"decision: expected {fx.expect.decision}, got {result.decision or 'none'}")
             for code, want in fx.expect.criteria.items():
                 if verdicts.get(code) != want:
                     problems.append(f"{code}: expected {want}, got {verdicts.get(code)}")
