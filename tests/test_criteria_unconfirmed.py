@@ -238,3 +238,10 @@ def test_a_several_part_request_with_an_undecided_part(checker, catalog):
     text = " ".join(" ".join(explain_lines(r, catalog)).split())
     assert "Part MRI-ANKLE-FOOT (ankle): MTUS-ACOEM-ANKLE-FOOT-IMAGING, no prediction (criteria unconfirmed)" in text
     assert " insuff " in "\n".join(check_lines("x", "x.yaml", [r]))
+
+
+def test_the_rule_command_says_a_rule_does_not_decide():
+    text = " ".join(invoke("rule", "MTUS-LB2016-ESI").output.split())
+    assert "no decision, no IMR prediction: the criteria of Low Back Disorders" in text
+    assert "the advisory criteria below are the prior MTUS text" in text
+    assert "no decision" not in invoke("rule", "MTUS-CP-ESI").output

@@ -125,8 +125,9 @@ def _compiled(pattern: str) -> re.Pattern:
 
 def reason_agreement(result: ItemResult, rationale: str | None, catalog: Catalog) -> dict[str, Any] | None:
     """Which criteria of the deciding rule the reviewer's rationale names (by each criterion's
-    `reviewer_phrases`), against the criteria the checker found blocking."""
-    if not rationale or result.rule is None:
+    `reviewer_phrases`), against the criteria the checker found blocking; None without a decision (no rule, or a
+    rule whose criteria are all unconfirmed: nothing blocks, so there is no reason to agree with)."""
+    if not rationale or result.decision is None:
         return None
     text = " ".join(rationale.split())
     rule = catalog.rules[result.rule].spec

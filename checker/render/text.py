@@ -6,6 +6,7 @@ import textwrap
 from typing import Any, Iterable
 
 from checker.evaluation.checker import CriterionResult, FactUse, ItemResult, consulted_leaves
+from checker.evaluation.verdicts import unconfirmed_reason
 from checker.ruleset.conditions import describe
 from checker.ruleset.facts import LEVEL_KINDS, FactVocabulary
 from checker.ruleset.rules import Catalog, Criterion, Rule
@@ -377,6 +378,9 @@ def rule_lines(rule: Rule, catalog: Catalog) -> list[str]:
                   f" to {s.effective.to or 'now'}", 2)
     lines += wrap(f"status: {s.status.replace('_', ' ')} ({s.status_citation.short()})", 2)
     lines += wrap(f"treatments: {', '.join(s.treatments)}", 2)
+    no_decision = unconfirmed_reason(rule, None)
+    if no_decision:
+        lines += wrap(f"no decision, no IMR prediction: {no_decision}", 2)
     lines += ["", *wrap(s.summary, 2)]
     if s.notes:
         lines += ["", *wrap(f"notes: {s.notes}", 2)]
