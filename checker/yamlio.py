@@ -257,3 +257,16 @@ def validate(model: type[BaseModel], data: Any, path: str | Path, context: dict 
         return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise InputErrors(validation_errors(path, data, exc, model)) from None
+
+
+def merge_keyed(into: dict, origin: dict, entries: dict, path: str | Path, kind: str, field: str) -> list[InputError]:
+    """Add one file's named entries (treatments, facts, procedures) to those of the files read before; a name
+    defined twice is an error naming both files (the later definition is kept, so later checks still run)."""
+    errors = []
+    for name, entry in entries.items():
+        if name in into:
+            errors.append(InputError(path, f"{kind} {name!r} is already defined in {origin[name]}",
+                                     field=f"{field}.{name}"))
+        into[name] = entry
+        origin[name] = path
+    return errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from checker.cli import main
@@ -115,3 +116,27 @@ def test_bad_rules_make_check_exit_2_with_every_error(tmp_path):
     (rules / "odg" / "mr-angiography.yaml").write_text("id: [\n")
     res = CliRunner().invoke(main, ["--rules", str(rules), "check", str(SEEDS / "002-medial-branch-block.yaml")])
     assert res.exit_code == 2 and "mr-angiography.yaml:2:1: malformed YAML" in res.output
+
+
+def test_lint_rejects_an_unconfirmed_criterion_that_decides(tmp_path):
+    rules = rules_copy(tmp_path)
+    ref = rules / "mtus" / "acoem-2004" / "spine-specialist-referral.yaml"
+    text = ref.read_text()
+    assert text.count("    confirmed: true\n") == 2
+    ref.write_text(text.replace("    confirmed: true\n", "    confirmed: false\n", 1))
+    res = CliRunner().invoke(main, ["--rules", str(rules), "lint"])
+    assert res.exit_code == 1
+    assert "spine-specialist-referral.yaml" in res.output
+    assert "an unconfirmed criterion must be `role: advisory` (it is required)" in res.output
+
+
+@pytest.mark.parametrize("folder, kind", [("treatments", "treatment"), ("facts", "fact"),
+                                          ("requests/procedures", "procedure")])
+def test_a_name_defined_in_two_files_names_both(tmp_path, folder, kind):
+    rules = rules_copy(tmp_path)
+    first = sorted((rules / folder).glob("*.yaml"))[0]
+    shutil.copy(first, first.with_name("zz-copy.yaml"))
+    res = CliRunner().invoke(main, ["--rules", str(rules), "lint"])
+    assert res.exit_code in (1, 2)
+    line = next(x for x in res.output.splitlines() if "zz-copy.yaml" in x)
+    assert f"{kind} '" in line and f"is already defined in {first}" in line

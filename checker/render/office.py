@@ -8,7 +8,14 @@ import html
 from typing import Any
 
 from checker.evaluation.checker import ItemResult, consulted_leaves
-from checker.render.text import advisory_text, cannot_change, change_text, conditional_text, fact_value
+from checker.render.text import (
+    advisory_text,
+    cannot_change,
+    change_text,
+    conditional_text,
+    fact_value,
+    formulary_summary,
+)
 
 _BASIS_ADVICE = {
     "not_medically_necessary": "Basis: **not medically necessary**: a criterion is documented not met, or the "
@@ -32,8 +39,7 @@ def checklist_markdown(data: dict[str, Any]) -> str:
                                                  for k, v in data["request_attributes"].items()), ""]
     f = data.get("formulary")
     if f:
-        version = f"MTUS Drug List {f['version']} (effective {f['version_effective']}): " if f["applies"] else ""
-        out += [f"Drug formulary: {version}{f['reason']}.", ""]
+        out += [f"Drug formulary: {formulary_summary(f)}.", ""]
     for c in data["criteria"]:
         role = "" if c["role"] == "required" else f" ({c['role']})"
         out += [f"## {c['code']} {c['title']}{role}", "", c["text"], "", f"*{c['citation']}*", ""]

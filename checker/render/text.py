@@ -109,8 +109,7 @@ def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
         lines += wrap(f"{'items' if len(numbers) > 1 else 'item'} {', '.join(numbers)}* {text}", 4, first="  ")
     for r in results:
         if r.formulary and r.formulary["applies"]:  # a request before the formulary: explain says so
-            f = r.formulary
-            lines += wrap(f"item {r.index} formulary: MTUS Drug List {f['version']}: {f['reason']}", 4, first="  ")
+            lines += wrap(f"item {r.index} formulary: {formulary_summary(r.formulary)}", 4, first="  ")
         if r.decision_basis == "criteria_unconfirmed":
             lines += wrap(f"item {r.index}: no prediction: the criteria of {r.rule} ({r.edition}) are not "
                           "confirmed; `explain` shows its advisory criteria", 4, first="  ")
@@ -453,14 +452,21 @@ def _section(name: str) -> str:
     return name.replace("_", " ")
 
 
+def formulary_summary(f: dict[str, Any]) -> str:
+    """A drug request's formulary status in one sentence: the drug-list version and the status with its reason
+    (before the formulary, only the reason it does not apply)."""
+    if not f["applies"]:
+        return f["reason"]
+    return f"MTUS Drug List {f['version']} (effective {f['version_effective']}): {f['reason']}"
+
+
 def formulary_lines(f: dict[str, Any] | None, indent: int, first: str) -> list[str]:
     """A drug request's MTUS Drug Formulary status: the list version, status, review, fill windows."""
     if not f:
         return []
+    lines = wrap(formulary_summary(f), indent, first=first)
     if not f["applies"]:
-        return wrap(f["reason"], indent, first=first)
-    lines = wrap(f"MTUS Drug List {f['version']} (effective {f['version_effective']}): {f['reason']}", indent,
-                 first=first)
+        return lines
     for label, key in (("Special Fill", "special_fill"), ("Perioperative Fill", "perioperative_fill")):
         fill = f.get(key)
         if fill and fill.get("eligible") is not False:

@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from checker.errors import InputError, did_you_mean
+from checker.errors import InputError, InputErrors, did_you_mean
 from checker.ruleset.layout import RulesFolder
-from checker.yamlio import load_yaml, validate
+from checker.yamlio import load_yaml, merge_keyed, validate
 
 
 class FactType(str, Enum):
@@ -102,11 +102,9 @@ def load_vocabulary(root: str | Path) -> FactVocabulary:
         for name, spec in vocab.facts.items():
             if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
                 raise InputError(path, "fact names are lower_snake_case", field=f"facts.{name}")
-            if name in merged:
-                raise InputError(path, f"fact {name!r} is already defined in {origin[name]}", field=f"facts.{name}")
             spec.name = name
-            merged[name] = spec
-            origin[name] = path
+        if errors := merge_keyed(merged, origin, vocab.facts, path, "fact", "facts"):
+            raise InputErrors(errors)
     for name, spec in merged.items():
         for part in spec.sum_of or []:
             if part not in merged or merged[part].type not in (FactType.INTEGER, FactType.NUMBER):

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from checker.errors import InputErrors
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.regexes import checked
-from checker.yamlio import load_yaml, validate
+from checker.yamlio import load_yaml, merge_keyed, validate
 
 Route = Literal["oral", "topical", "transdermal", "injection", "any"]
 
@@ -221,13 +221,7 @@ def load_lexicon(root, treatment_codes: set[str]) -> Lexicon:
         parsed = load(ProcedureFile, path, "procedures")
         if parsed is None:
             continue
-        for name, proc in parsed.procedures.items():
-            if name in procedures:
-                from checker.errors import InputError
-                errors.append(InputError(path, f"procedure {name!r} is already defined in {origin[name]}",
-                                         field=f"procedures.{name}"))
-            procedures[name] = proc
-            origin[name] = path
+        errors += merge_keyed(procedures, origin, parsed.procedures, path, "procedure", "procedures")
     if errors:
         raise InputErrors(errors)
     lexicon = Lexicon(sites=sites.sites, not_in_prose=sites.not_in_prose, procedures=procedures, drugs=drugs,

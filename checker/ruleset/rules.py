@@ -60,6 +60,9 @@ class Criterion(BaseModel):
     def _unconfirmed_needs_note(self) -> "Criterion":
         if not self.confirmed and not self.notes:
             raise ValueError("an unconfirmed criterion needs `notes` saying what could not be confirmed")
+        if not self.confirmed and self.role != "advisory":
+            raise ValueError(f"an unconfirmed criterion must be `role: advisory` (it is {self.role}): what no source "
+                             "confirms never decides; confirm it from a source (cite it) or make it advisory")
         return self
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 from checker.errors import InputError, InputErrors, did_you_mean
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.lexicon import Lexicon, load_lexicon
-from checker.yamlio import load_yaml, validate
+from checker.yamlio import load_yaml, merge_keyed, validate
 
 
 class Treatment(BaseModel):
@@ -58,12 +58,7 @@ def load_treatments(root: str | Path) -> TreatmentVocabulary:
         except InputErrors as exc:
             errors += exc.errors
             continue
-        for code, treatment in parsed.treatments.items():
-            if code in codes:
-                errors.append(InputError(path, f"treatment {code!r} is already defined in {origin[code]}",
-                                         field=f"treatments.{code}"))
-            codes[code] = treatment
-            origin[code] = path
+        errors += merge_keyed(codes, origin, parsed.treatments, path, "treatment", "treatments")
     if errors:
         raise InputErrors(errors)
     return TreatmentVocabulary(treatments=codes, lexicon=load_lexicon(root, set(codes)), origin=origin)
