@@ -69,16 +69,18 @@ def main(click_ctx: click.Context, rules: Path | None, engine: str | None) -> No
               help="CASE is a progress note (PR-2, .txt): fill the facts from it for this treatment.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a printable pre-submission report (.md, or .html).")
-@click.option("--fail-on", type=click.Choice(["any", "not-met", "undocumented"]), default="any", show_default=True,
-              help="Which findings make the exit code 1.")
+@click.option("--fail-on", type=click.Choice(["any", "not-met", "undocumented", "unconfirmed"]), default="any",
+              show_default=True, help="Which findings make the exit code 1: any item not predicted certifiable; a "
+                                      "criterion not met; one not documented; or a rule whose criteria are all "
+                                      "unconfirmed (no decision).")
 @FORMAT
 @click.pass_obj
 def check(session: Session, case: str, treatment: str | None, report_path: Path | None, fail_on: str,
           fmt: str) -> None:
     """One line per item: treatment, decision, predicted vs actual, first unmet criterion.
 
-    Exit 0 when every item is predicted certifiable, 1 when a criterion is not met or not documented
-    (as --fail-on selects), 2 on bad input."""
+    Exit 0 when every item is predicted certifiable, 1 when a criterion is not met or not documented, or an
+    item has no decision (as --fail-on selects), 2 on bad input."""
     from checker.render.jsonout import to_json
     from checker.render.text import check_lines, note_layout_lines, note_lines
     if report_path is not None:
@@ -108,13 +110,18 @@ def check(session: Session, case: str, treatment: str | None, report_path: Path 
 
 
 def _fails(r, fail_on: str) -> bool:
+    """Whether an item fails `check --fail-on`: `any` every item not predicted certifiable (with no prediction
+    too); `unconfirmed` only the items whose rule's criteria are all unconfirmed (no decision: neither a criterion
+    not met nor one not documented decides them, so `not-met` and `undocumented` pass them)."""
+    if r.decision_basis == "criteria_unconfirmed":
+        return fail_on in ("any", "unconfirmed")
     if r.decision is None:
         return fail_on == "any"
     blocking = {c.verdict for c in r.criteria if c.blocking}
     if "STATUS" in r.reasons:
         blocking.add("not_met")
     return bool(blocking & {"any": {"not_met", "not_documented"}, "not-met": {"not_met"},
-                            "undocumented": {"not_documented"}}[fail_on])
+                            "undocumented": {"not_documented"}, "unconfirmed": set()}[fail_on])
 
 
 @main.command()

@@ -125,8 +125,9 @@ def _compiled(pattern: str) -> re.Pattern:
 
 def reason_agreement(result: ItemResult, rationale: str | None, catalog: Catalog) -> dict[str, Any] | None:
     """Which criteria of the deciding rule the reviewer's rationale names (by each criterion's
-    `reviewer_phrases`), against the criteria the checker found blocking."""
-    if not rationale or result.rule is None:
+    `reviewer_phrases`), against the criteria the checker found blocking; None without a decision (no rule, or a
+    rule whose criteria are all unconfirmed: nothing blocks, so there is no reason to agree with)."""
+    if not rationale or result.decision is None:
         return None
     text = " ".join(rationale.split())
     rule = catalog.rules[result.rule].spec
@@ -152,7 +153,9 @@ def item_row(r: ItemResult, case: Case, item: Item, catalog: Catalog) -> dict[st
         "family": t.family if t else None, "rule": r.rule, "guideline": r.guideline, "edition": r.edition,
         "decision": r.decision, "predicted": r.predicted, "actual": r.actual, "agree": r.agree,
         "reasons": r.reasons, "decision_basis": r.decision_basis, "conditional_on": r.conditional_on,
-        "uncovered": r.uncovered, "why_no_prediction": r.selection if r.decision is None else None,
+        "uncovered": r.uncovered,
+        "why_no_prediction": r.why_no_prediction if r.uncovered == "criteria-unconfirmed"
+        else r.selection if r.decision is None else None,
         "parts": r.parts,
         "criteria": [{"code": c.code, "title": c.title, "verdict": c.verdict, "blocking": c.blocking,
                       "citation": c.citation} for c in r.criteria],

@@ -238,6 +238,8 @@ def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | Non
     reasons: dict[str, Counter] = {}
     ra_items = Counter()
     conditional = _Conditional(top_discordant)
+    unconfirmed: list[dict[str, Any]] = []  # no decision: the rule's criteria are all unconfirmed
+    unconfirmed_outcomes: Counter = Counter()
     for n, row in enumerate(rows):
         actual, predicted = row.get("actual"), row.get("predicted")
         conditional.see(row)
@@ -249,6 +251,10 @@ def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | Non
                 tally.add(actual, predicted)
         else:
             conditional.add(row)
+        if decision_basis(row) == "criteria_unconfirmed":
+            unconfirmed_outcomes[actual or "unknown"] += 1
+            if top_discordant is None or len(unconfirmed) < top_discordant:
+                unconfirmed.append({**_ref(row), "rule": row.get("rule"), "edition": row.get("edition")})
         for c in row.get("criteria") or []:
             titles.setdefault(c["code"], c.get("title") or "")
             if c.get("blocking"):
@@ -291,11 +297,15 @@ def analyze(rows: Iterable[Mapping[str, Any]], criteria: Mapping[str, Any] | Non
                    "upheld_met": discordant_kinds["upheld_met"],
                    "discordant_documented": discordant_kinds["documented"],
                    "discordant_missing_documentation": discordant_kinds["missing_documentation"],
-                   "discordant_shown": len(ranked), "conditional": conditional.totals()},
+                   "discordant_shown": len(ranked), "conditional": conditional.totals(),
+                   "criteria_unconfirmed": {"items": sum(unconfirmed_outcomes.values()),
+                                            **{k: unconfirmed_outcomes[k] for k in ("upheld", "overturned",
+                                                                                    "unknown")}}},
         "agreement": {g: [{"group": k, **v.group()} for k, v in sorted(tallies[g].items())]
                       for g in GROUPINGS},
         "discordant": ranked,
         "conditional": conditional.items,
+        "criteria_unconfirmed": unconfirmed,
         "inconsistent": _inconsistent(signatures),
         "unmet_criteria": sorted(({"code": code, "title": titles.get(code, ""), "not_met": c["not_met"],
                                    "not_documented": c["not_documented"],

@@ -1,6 +1,6 @@
 """The auditor's figures over audited items, per treatment family and in total: balanced accuracy, overturns
 caught (actual Overturned, predicted Overturned), false overturns (actual Upheld, predicted Overturned), and
-the reason agreement: the share of Upheld items whose reviewer's reason (a criterion of the deciding rule that
+the reason agreement: the share of Upheld items with a prediction whose reviewer's reason (a criterion of the deciding rule that
 the rationale names, by the criterion's `reviewer_phrases`, as the audit reads it) is among the checker's
 blocking criteria.
 
@@ -99,7 +99,7 @@ def auditor_metrics(rows: Iterable[Mapping[str, Any]], phrases: Phrases, shuffle
     for row in rows:
         for key in (_family(row), TOTAL):
             tallies.setdefault(key, Tally()).add(row.get("actual"), row.get("predicted"))
-        if row.get("actual") == "upheld" and row.get("rule") and row.get("rationale"):
+        if row.get("actual") == "upheld" and row.get("rule") and row.get("predicted") and row.get("rationale"):
             pools.setdefault(_family(row), []).append(row)
     reasons = {f: _Reasons(members, phrases) for f, members in sorted(pools.items())}
     read = {f: r.counts() for f, r in reasons.items()}

@@ -18,7 +18,10 @@ Tables:
         PK (content_hash, extractor, ruleset, evaluator, idx); `row` is checker.comparison.item_row as compact
         JSON with the rationale left out (null): the input's case (cases.case_json) holds it once for every
         ruleset, and reads join it back in. `decision_basis` and `conditional` (1 when the item is decided as if
-        the operation in dispute were certified) were added in schema 3 (null in rows of older stores).
+        the operation in dispute were certified) were added in schema 3 (null in rows of older stores). A row with
+        no decision because its rule's criteria are all unconfirmed has `decision_basis` 'criteria_unconfirmed'
+        (and `uncovered` 'criteria-unconfirmed' in its row): a value, not a column, so schema 3 holds it; rows of
+        code before it are under another evaluator key and are never read as this code's.
 
 Every write of one input (its case, evaluation, items and input row) is in one transaction, so a run
 killed at any point leaves each input either fully recorded or not at all. Several processes may write into

@@ -50,8 +50,8 @@ def run_fixtures(catalog: Catalog, checker: Checker) -> tuple[list[FixtureResult
             for code, v in verdicts.items():
                 seen[code].add(v)
             problems = []
-            if result.decision != fx.expect.decision:
-                problems.append(f"decision: expected {fx.expect.decision}, got {result.decision}")
+            if (result.decision or "none") != fx.expect.decision:
+                problems.append(f"decision: expected {fx.expect.decision}, got {result.decision or 'none'}")
             for code, want in fx.expect.criteria.items():
                 if verdicts.get(code) != want:
                     problems.append(f"{code}: expected {want}, got {verdicts.get(code)}")
@@ -126,8 +126,8 @@ def fixture_changes(old: Checker, new: Checker) -> list[dict[str, Any]]:
             before = old.check_facts(old_rule, fx.facts, label=fx.name) if old_rule else None
             if before is None or _signature(before) != _signature(now):
                 changes.append({"rule": rule.id, "fixture": fx.name,
-                                "before": before.decision if before else "(no such rule)",
-                                "after": now.decision,
+                                "before": (before.decision or "none") if before else "(no such rule)",
+                                "after": now.decision or "none",
                                 "criteria": _verdict_changes(before, now)})
     return changes
 
@@ -146,7 +146,7 @@ def item_changes(cases: list, old: Checker, new: Checker) -> list[dict[str, Any]
         for before, now in zip(old.check_case(case), new.check_case(case)):
             if _signature(before) != _signature(now):
                 changes.append({"case": now.case, "item": now.request, "index": now.index,
-                                "before": before.decision, "after": now.decision,
+                                "before": before.decision or "none", "after": now.decision or "none",
                                 "rule_before": before.rule, "rule_after": now.rule, "actual": now.actual,
                                 "criteria": _verdict_changes(before, now)})
     return changes

@@ -12,7 +12,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from checker.evaluation.engine import Evaluator, Outcome, prepare
-from checker.evaluation.verdicts import VERDICT, Basis, Verdict, applicable, decide, decision_basis, is_blocking
+from checker.evaluation.verdicts import (
+    VERDICT,
+    Basis,
+    Verdict,
+    applicable,
+    decide,
+    decision_basis,
+    is_blocking,
+    unconfirmed_reason,
+)
 from checker.reading.cases import Case, Evidence, FactEntry, Item
 from checker.reading.requests import normalize_request
 from checker.ruleset.conditions import facts_of
@@ -80,14 +89,18 @@ class ItemResult:
     receipt: dict[str, Any]
     derived: dict[str, bool | None] = field(default_factory=dict)
     what_if: dict[str, Any] | None = None  # see checker.whatif; filled when the Checker is asked to
-    uncovered: str | None = None  # why no rule decides it: the request's reason kind, or no-rule-in-force
+    # why there is no prediction: the request's reason kind, no-rule-in-force, or criteria-unconfirmed (a rule
+    # decides the treatment, but its criteria are all advisory: shown as guidance, see verdicts.decides)
+    uncovered: str | None = None
     parse: dict[str, Any] = field(default_factory=dict)  # how the request was read (heads, sites, parts)
     formulary: dict[str, Any] | None = None  # a drug request's MTUS Drug Formulary status (ruleset.formulary)
     parts: list[dict[str, Any]] = field(default_factory=list)  # each code of a several-part request, decided
-    decision_basis: Basis | None = None  # certified | not_medically_necessary | insufficient_documentation
+    # certified | not_medically_necessary | insufficient_documentation | criteria_unconfirmed (no prediction)
+    decision_basis: Basis | None = None
     # an ancillary item whose operation is in dispute in the same case, decided as if it were certified:
     # {"item": N, "request": text} (item None when the operation is not among the items read)
     conditional_on: dict[str, Any] | None = None
+    why_no_prediction: str | None = None  # in words, for an item without a prediction
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -219,7 +232,7 @@ class Checker:
             status, conditional_on = self._surgery_status(case, index, item, facts)
             if status is not None:
                 facts["associated_surgery_certified"] = (status, "conditional" if conditional_on else "not in dispute")
-        result = self._run(base, rule, selection, facts)
+        result = self._run(base, rule, selection, facts, case.request_date() or dt.date.today())
         consulted = {f.name for c in result.criteria for f in consulted_leaves(c.facts)}
         if "associated_surgery_certified" in consulted:  # not when the criterion reading it does not apply
             result.conditional_on = conditional_on
@@ -263,7 +276,7 @@ class Checker:
         return self._run(base, rule, "rule given", facts)
 
     def _run(self, base: dict[str, Any], rule: Rule, selection: str,
-             facts: dict[str, tuple[FactEntry, str]]) -> ItemResult:
+             facts: dict[str, tuple[FactEntry, str]], day: dt.date | None = None) -> ItemResult:
         for name in rule.compiled.inputs:  # facts the vocabulary defines as sums of others
             parts = self.catalog.vocabulary[name].sum_of
             if parts and name not in facts and all(p in facts for p in parts):
@@ -272,7 +285,7 @@ class Checker:
                 facts[name] = (FactEntry(value=total, evidence=Evidence(quote=quote, source="computed")), "computed")
         values = {name: entry.value for name, (entry, _) in facts.items()}
         outcome = self.evaluator.evaluate(rule.compiled, prepare(rule.compiled, values))
-        result = self._explain(base, rule, selection, facts, outcome)
+        result = self._explain(base, rule, selection, facts, outcome, day)
         if self.what_if:
             from checker.evaluation.whatif import what_if
             result.what_if = what_if(rule, values, self.catalog.vocabulary)
@@ -282,7 +295,7 @@ class Checker:
         return ItemResult(**base, rule=None, guideline=None, edition=None, status=None, selection=why,
                           criteria=[], not_applicable=[], decision=None, predicted=None, agree=None,
                           reasons=[], status_citation=None, receipt=self._receipt([], base.get("formulary")),
-                          uncovered=kind)
+                          uncovered=kind, why_no_prediction=why)
 
     def _receipt(self, rules: list[str], formulary: dict[str, Any] | None = None) -> dict[str, Any]:
         receipt = {"imrcheck": __version__, "ruleset": self.catalog.digest, "rules": rules,
@@ -303,7 +316,9 @@ class Checker:
         return FactUse(name, _jsonable(entry.value), origin, evidence)
 
     def _explain(self, base: dict[str, Any], rule: Rule, selection: str,
-                 facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> ItemResult:
+                 facts: dict[str, tuple[FactEntry, str]], outcome: Outcome, day: dt.date | None) -> ItemResult:
+        """The item's result; a rule that does not decide (its criteria unconfirmed) gives every criterion's
+        verdict as guidance, no decision and no prediction."""
         spec = rule.spec
         criteria: list[CriterionResult] = []
         not_applicable: list[dict[str, str]] = []
@@ -317,16 +332,18 @@ class Checker:
             criteria.append(self._criterion(crit, verdict, rule, facts, outcome))
         decision, reasons = decide(rule, outcome)
         basis = decision_basis(rule, outcome, reasons)
-        predicted = "overturned" if decision == "certify" else "upheld"
+        predicted = None if decision is None else "overturned" if decision == "certify" else "upheld"
         actual = base["actual"]
+        why = unconfirmed_reason(rule, day)
         return ItemResult(**base, rule=spec.id, guideline=spec.guideline, edition=spec.edition,
                           status=spec.status, selection=selection, criteria=criteria,
                           not_applicable=not_applicable, decision=decision, predicted=predicted,
-                          agree=None if actual is None else predicted == actual, reasons=reasons,
+                          agree=None if actual is None or predicted is None else predicted == actual, reasons=reasons,
                           status_citation=spec.status_citation.short(),
                           receipt=self._receipt([spec.id], base.get("formulary")),
                           derived={k.removeprefix("derived:"): v for k, v in outcome.items()
-                                   if k.startswith("derived:")}, decision_basis=basis)
+                                   if k.startswith("derived:")}, decision_basis=basis,
+                          uncovered=None if why is None else "criteria-unconfirmed", why_no_prediction=why)
 
     def _criterion(self, crit: Criterion, verdict: Verdict, rule: Rule,
                    facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> CriterionResult:

@@ -3,6 +3,7 @@ Shared by the checker (explanations) and the what-if search."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from checker.evaluation.engine import Outcome, Truth
@@ -13,8 +14,11 @@ Verdict = Literal["met", "not_met", "not_documented"]
 VERDICT = {True: "met", False: "not_met", None: "not_documented"}
 # Why an item is (not) certified: every required criterion met (certified); a required criterion documented not
 # met, an exclusion documented present or a treatment the guideline does not recommend (not medically
-# necessary); else something required is only not documented (insufficient documentation).
-Basis = Literal["certified", "not_medically_necessary", "insufficient_documentation"]
+# necessary); else something required is only not documented (insufficient documentation). A rule with no
+# deciding criterion (every criterion advisory: the criteria in force are not confirmed) and a status other than
+# not recommended decides nothing (criteria unconfirmed: no decision, no IMR prediction).
+Basis = Literal["certified", "not_medically_necessary", "insufficient_documentation", "criteria_unconfirmed"]
+DECIDING_ROLES = ("required", "exclusion")
 
 
 def applicable(crit: Criterion, outcome: Outcome) -> Truth:
@@ -29,9 +33,31 @@ def is_blocking(crit: Criterion, verdict: Verdict) -> bool:
     return crit.role == "exclusion" and verdict == "not_met"
 
 
-def decide(rule: Rule, outcome: Outcome) -> tuple[str, list[str]]:
-    """The decision on an evaluator's outcome, and the reasons against certification (criterion codes,
-    with STATUS first when the guideline does not recommend the treatment)."""
+def decides(rule: Rule) -> bool:
+    """Whether a rule can decide at all: the guideline does not recommend the treatment, or a criterion is a
+    condition (required) or an exclusion. Advisory criteria never decide, so a rule made only of them (criteria
+    carried from a prior edition or read from the guideline without a public source to confirm them) would
+    certify every request: it decides nothing instead."""
+    return rule.spec.status == "not_recommended" or any(c.role in DECIDING_ROLES for c in rule.spec.criteria)
+
+
+def unconfirmed_reason(rule: Rule, day: dt.date | None) -> str | None:
+    """Why a rule that does not decide (`decides`) gives no decision, in words; None for a rule that decides."""
+    if decides(rule):
+        return None
+    spec = rule.spec
+    when = f" in force on {day.isoformat()}" if day and spec.effective.contains(day) else ""
+    carried = all(c.carries_forward for c in spec.criteria)
+    shown = "the prior MTUS text" if carried and spec.guideline == "MTUS" else "an unconfirmed reading of it"
+    return (f"the criteria of {spec.document} {spec.edition}{when} are not confirmed from a public source; "
+            f"the advisory criteria below are {shown}")
+
+
+def decide(rule: Rule, outcome: Outcome) -> tuple[str | None, list[str]]:
+    """The decision on an evaluator's outcome (None for a rule that does not decide), and the reasons against
+    certification (criterion codes, with STATUS first when the guideline does not recommend the treatment)."""
+    if not decides(rule):
+        return None, []
     reasons = ["STATUS"] if rule.spec.status == "not_recommended" else []
     for crit in rule.spec.criteria:
         if applicable(crit, outcome) is True and is_blocking(crit, VERDICT[outcome[f"criterion:{crit.code}"]]):
@@ -48,7 +74,10 @@ def _presence_only(node: Node) -> bool:
 
 def decision_basis(rule: Rule, outcome: Outcome, reasons: list[str]) -> Basis:
     """The basis of a decision with these reasons (`decide`): a documented finding outweighs a missing one. A
-    criterion that only asks for something to be documented is, when it fails, missing documentation."""
+    criterion that only asks for something to be documented is, when it fails, missing documentation. A rule that
+    does not decide: criteria unconfirmed."""
+    if not decides(rule):
+        return "criteria_unconfirmed"
     if not reasons:
         return "certified"
     if "STATUS" in reasons:

@@ -79,7 +79,7 @@ class _Search:
             out[name] = sum(out[p] for p in parts)
         return out
 
-    def decision(self, facts: dict[str, Any]) -> tuple[str, list[str], dict]:
+    def decision(self, facts: dict[str, Any]) -> tuple[str | None, list[str], dict]:
         outcome = _EVALUATOR.evaluate(self.rule.compiled, prepare(self.rule.compiled, facts))
         decision, reasons = decide(self.rule, outcome)
         return decision, reasons, outcome
@@ -208,11 +208,12 @@ def _with_sums(rule: Rule, facts: dict[str, Any], vocab: FactVocabulary) -> dict
 
 def _search(rule: Rule, facts: dict[str, Any], vocab: FactVocabulary) -> tuple[list[Option], list[str]]:
     """The options that make a non-certified item certifiable, and the blocking criteria no allowed change
-    meets (both empty for a certified item or a treatment the guideline does not recommend)."""
+    meets (both empty for a certified item, a treatment the guideline does not recommend, or a rule that does not
+    decide: no change reaches a certification its unconfirmed criteria cannot give)."""
     facts = _with_sums(rule, facts, vocab)
     search = _Search(rule, facts, vocab)
     decision, reasons, _ = search.decision(facts)
-    if decision == "certify" or "STATUS" in reasons:
+    if decision != "non-certify" or "STATUS" in reasons:
         return [], []
     per_criterion = {code: search.minimal_fixes(code) for code in reasons}
     stuck = [code for code, fixes in per_criterion.items() if not fixes]
@@ -244,7 +245,7 @@ def ways_to_certify(rule: Rule, facts: dict[str, Any], vocab: FactVocabulary) ->
 def single_points_of_failure(rule: Rule, facts: dict[str, Any]) -> list[Change]:
     """For a certified item: each documented fact whose absence (or opposite value, for a bool) would
     make it non-certifiable."""
-    def decision(values: dict[str, Any]) -> str:
+    def decision(values: dict[str, Any]) -> str | None:
         return decide(rule, _EVALUATOR.evaluate(rule.compiled, prepare(rule.compiled, values)))[0]
 
     if decision(facts) != "certify":

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from checker.evaluation.selection import ResolvedTreatment
+from checker.evaluation.verdicts import unconfirmed_reason
 from checker.ruleset.conditions import describe
 from checker.ruleset.formulary import formulary_check
 from checker.ruleset.rules import Catalog
@@ -14,7 +15,8 @@ from checker.ruleset.rules import Catalog
 
 def checklist(req: ResolvedTreatment, catalog: Catalog, day: dt.date | None = None) -> dict[str, Any]:
     """Every criterion of the deciding rule with its citation and the questions behind it; for a drug, its
-    formulary status on `day` (an undated request is made today)."""
+    formulary status on `day` (an undated request is made today); `no_decision` says why a rule whose criteria
+    are all advisory (unconfirmed) gives no decision."""
     rule, vocab = req.rule, catalog.vocabulary
     checks = dict(rule.compiled.checks)
     criteria = []
@@ -32,6 +34,6 @@ def checklist(req: ResolvedTreatment, catalog: Catalog, day: dt.date | None = No
             "request_attributes": req.request.attributes, "rule": rule.id, "title": rule.spec.title,
             "guideline": rule.spec.guideline, "edition": rule.spec.edition, "selection": req.selection,
             "status": rule.spec.status, "status_citation": rule.spec.status_citation.short(),
-            "criteria": criteria,
+            "no_decision": unconfirmed_reason(rule, day or dt.date.today()), "criteria": criteria,
             "formulary": formulary_check(catalog.formulary, req.request, catalog.treatments.lexicon,
                                          day or dt.date.today()) if catalog.formulary else None}

@@ -17,7 +17,8 @@ DASH = "\u2013"
 KIND_LABEL = {"overturned_unmet": "Overturned, criteria unmet", "upheld_met": "Upheld, all criteria met"}
 BASIS_LABEL = {"documented": "documented evidence", "missing_documentation": "missing documentation"}
 DECISION_BASIS_LABEL = {"certified": "certified", "not_medically_necessary": "not medically necessary",
-                        "insufficient_documentation": "insufficient documentation"}
+                        "insufficient_documentation": "insufficient documentation",
+                        "criteria_unconfirmed": "criteria unconfirmed"}
 
 
 @dataclass
@@ -104,6 +105,15 @@ def tables(analysis: dict[str, Any]) -> list[Table]:
          for r in analysis["conditional"]],
         note=(f"{cond['items']} item(s), counted apart: not in the agreement figures, the discordant items or the "
               f"inconsistent groups; {cond['agree']} of {cond['compared']} compared agree")))
+    unconfirmed = totals["criteria_unconfirmed"]
+    out.append(Table(
+        "criteria_unconfirmed", "No decision: the criteria in force are not confirmed",
+        [Column("case", "case", "code"), Column("index", "item", "int"), Column("item", "request"),
+         Column("treatment", "treatment", "code"), Column("rule", "rule", "code"), Column("edition", "edition"),
+         Column("actual", "actual"), Column("specialty", "reviewer"), Column("decision_date", "decided", "code")],
+        analysis["criteria_unconfirmed"],
+        note=(f"{unconfirmed['items']} item(s) without a prediction: their rule's criteria are all advisory "
+              f"(unconfirmed); reviewers upheld {unconfirmed['upheld']} and overturned {unconfirmed['overturned']}")))
     out.append(Table(
         "inconsistent", "Same treatment and decisive facts, opposite outcomes",
         [Column("group", "#", "int"), Column("treatment", "treatment", "code"), Column("rule", "rule", "code"),
@@ -384,6 +394,7 @@ def _kpis(totals: dict[str, Any], reasons: dict[str, Any], inconsistent: int) ->
              ("discordant on missing documentation", f"{totals['discordant_missing_documentation']:,}"),
              ("inconsistent groups", f"{inconsistent:,}"),
              ("conditional items (apart)", f"{totals['conditional']['items']:,}"),
+             ("no decision: criteria unconfirmed", f"{totals['criteria_unconfirmed']['items']:,}"),
              ("reasons match", _rate(reasons["match_rate"]))]
     return '<div class="kpis">' + "".join(f'<div class="kpi"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
                                           for k, v in cards) + "</div>"
@@ -439,6 +450,11 @@ def render(analysis: dict[str, Any], source: str, generated: str, drill_limit: i
         ("drilldown", "Discordant items side by side", drills),
         ("inconsistent", "Inconsistent reviews", table_html(by_name["inconsistent"], drill_limit)),
         ("conditional", "Conditional decisions", conditional_note + table_html(by_name["conditional"], drill_limit)),
+        ("unconfirmed", "No decision: criteria unconfirmed",
+         '<p class="note">A rule whose criteria are all advisory (carried from a prior edition or read without a '
+         "public source to confirm them) gives no decision: these items have no prediction and are in the "
+         "confusion matrix's none column; their criteria are shown as guidance in `explain`.</p>"
+         + table_html(by_name["criteria_unconfirmed"], drill_limit)),
         ("reasons", "Reviewers' reasons", table_html(by_name["reviewer_reasons"])
          + table_html(by_name["unmet_criteria"])),
     ]

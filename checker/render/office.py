@@ -8,20 +8,32 @@ import html
 from typing import Any
 
 from checker.evaluation.checker import ItemResult, consulted_leaves
-from checker.render.text import cannot_change, change_text, conditional_text, fact_value, formulary_summary
+from checker.render.text import (
+    advisory_text,
+    cannot_change,
+    change_text,
+    conditional_text,
+    fact_value,
+    formulary_summary,
+)
 
 _BASIS_ADVICE = {
     "not_medically_necessary": "Basis: **not medically necessary**: a criterion is documented not met, or the "
                                "guideline does not recommend the treatment.",
     "insufficient_documentation": "Basis: **insufficient documentation**: nothing is documented against it, but "
                                   "something the guideline requires is not documented; the records below may "
-                                  "change it."}
+                                  "change it.",
+    "criteria_unconfirmed": "Basis: **criteria unconfirmed**: the guideline in force has no criterion confirmed "
+                            "from a public source, so there is no decision and no prediction. The criteria below "
+                            "are advisory: document what they ask, as a reviewer may still apply them."}
 
 
 def checklist_markdown(data: dict[str, Any]) -> str:
     out = [f"# Documentation checklist: {data['name']} (`{data['treatment']}`)", "",
            f"Decided by **{data['rule']}** {data['title']} ({data['guideline']}, {data['edition']}); "
            f"{data['selection']}. Status: {data['status'].replace('_', ' ')} ({data['status_citation']}).", ""]
+    if data.get("no_decision"):
+        out += [f"**No decision, no IMR prediction:** {data['no_decision']}.", ""]
     if data["request_attributes"]:
         out += ["From the request: " + "; ".join(f"{k} = {fact_value(v)}"
                                                  for k, v in data["request_attributes"].items()), ""]
@@ -55,10 +67,14 @@ def report_markdown(case_id: str, results: list[ItemResult]) -> str:
         if r.rule is None:
             out += [f"No prediction: {r.selection}", ""]
             continue
-        verdict = "likely CERTIFIED" if r.decision == "certify" else "likely NOT certified"
+        verdict = {"certify": "likely CERTIFIED", "non-certify": "likely NOT certified"}.get(r.decision, "NO DECISION")
         out += [f"**{verdict}** under {r.rule} ({r.guideline}, {r.edition}); {r.selection}.", ""]
+        if r.decision is None:
+            out += [f"No prediction: {r.why_no_prediction}.", ""]
         if r.decision_basis in _BASIS_ADVICE:
             out += [_BASIS_ADVICE[r.decision_basis], ""]
+        if advisory_text(r):
+            out += [f"Criteria: {advisory_text(r)}.", ""]
         if r.conditional_on:
             out += [f"**Conditional:** {conditional_text(r).removeprefix('conditional: ')}; this item stands or "
                     "falls with that surgery.", ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from checker.evaluation.checker import Checker
+from checker.evaluation.verdicts import unconfirmed_reason
 from checker.render.text import fact_value
 from checker.ruleset.conditions import describe
 from checker.ruleset.fixtures import examples
@@ -21,6 +22,9 @@ def rule_page(rule: Rule, catalog: Catalog, checker: Checker) -> str:
            f"**Status:** {s.status.replace('_', ' ')} ({s.status_citation.short()})  ",
            f"**Treatments:** {', '.join(f'`{t}`' for t in s.treatments)}", "",
            "## What it decides", "", " ".join(s.summary.split()), ""]
+    no_decision = unconfirmed_reason(rule, None)
+    if no_decision:
+        out += [f"**No decision, no IMR prediction:** {no_decision}.", ""]
     if s.notes:
         out += ["> " + " ".join(s.notes.split()), ""]
     out += ["## Criteria", ""]

@@ -6,6 +6,7 @@ import textwrap
 from typing import Any, Iterable
 
 from checker.evaluation.checker import CriterionResult, FactUse, ItemResult, consulted_leaves
+from checker.evaluation.verdicts import unconfirmed_reason
 from checker.ruleset.conditions import describe
 from checker.ruleset.facts import LEVEL_KINDS, FactVocabulary
 from checker.ruleset.rules import Catalog, Criterion, Rule
@@ -42,6 +43,8 @@ def fact_value(value: Any) -> str:
 
 def first_unmet(r: ItemResult) -> str:
     """The first reason against certification, as short as a table cell allows."""
+    if r.decision_basis == "criteria_unconfirmed":
+        return "criteria unconfirmed"
     if r.decision is None:
         return "no rule"
     for c in r.criteria:
@@ -51,8 +54,22 @@ def first_unmet(r: ItemResult) -> str:
 
 
 BASIS_TEXT = {"certified": "certified", "not_medically_necessary": "not medically necessary",
-              "insufficient_documentation": "insufficient documentation"}
-_BASIS_CELL = {"certified": "certify", "not_medically_necessary": "not-nec", "insufficient_documentation": "insuff"}
+              "insufficient_documentation": "insufficient documentation",
+              "criteria_unconfirmed": "criteria unconfirmed"}
+_BASIS_CELL = {"certified": "certify", "not_medically_necessary": "not-nec", "insufficient_documentation": "insuff",
+               "criteria_unconfirmed": "unconf"}
+
+
+def advisory_text(r: ItemResult) -> str | None:
+    """For a decided item whose rule also has advisory criteria: which criteria decided and which are guidance
+    only (unconfirmed ones say so)."""
+    advisory = [c for c in r.criteria if c.role == "advisory"]
+    if r.decision is None or not advisory:
+        return None
+    deciding = [c.code for c in r.criteria if c.role != "advisory"]
+    shown = ", ".join(c.code + ("" if c.confirmed else " (unconfirmed)") for c in advisory)
+    on = f"decided on {', '.join(deciding)}" if deciding else "decided on the guideline's status"
+    return f"{on}; advisory, guidance only: {shown}"
 
 
 def conditional_text(r: ItemResult) -> str:
@@ -80,6 +97,10 @@ def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
                                        "documented)")) if key in bases]
     if legend:
         lines += wrap("; ".join(legend) + "; both predict Upheld", 4, first="  ")
+    if "criteria_unconfirmed" in bases:
+        lines += wrap("unconf = criteria unconfirmed (the criteria in force are not confirmed from a public "
+                      "source: no decision and no prediction; explain shows the advisory criteria as guidance)",
+                      4, first="  ")
     conditional: dict[str, list[str]] = {}
     for r in results:
         if r.conditional_on:
@@ -89,8 +110,11 @@ def check_lines(case: str, path: str, results: list[ItemResult]) -> list[str]:
     for r in results:
         if r.formulary and r.formulary["applies"]:  # a request before the formulary: explain says so
             lines += wrap(f"item {r.index} formulary: {formulary_summary(r.formulary)}", 4, first="  ")
-        if r.decision is None:
-            lines += wrap(f"item {r.index}: no prediction: {r.selection}", 4, first="  ")
+        if r.decision_basis == "criteria_unconfirmed":
+            lines += wrap(f"item {r.index}: no prediction: the criteria of {r.rule} ({r.edition}) are not "
+                          "confirmed; `explain` shows its advisory criteria", 4, first="  ")
+        elif r.decision is None:
+            lines += wrap(f"item {r.index}: no prediction: {r.why_no_prediction}", 4, first="  ")
         elif r.what_if and r.decision == "non-certify" and r.what_if["to_certify"]:
             best = r.what_if["to_certify"][0]
             lines += wrap(f"item {r.index} certifiable with: " + "; ".join(change_text(c) for c in best["changes"])
@@ -170,7 +194,9 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
         attrs = "; ".join(f"{k}={fact_value(v)}" for k, v in r.attributes.items())
         lines += wrap(attrs, 11, first="Request    ")
     for p in r.parts:
-        verdict = p["decision"] or f"no prediction ({p['selection']})"
+        verdict = p["decision"] or ("no prediction (criteria unconfirmed)"
+                                    if p["decision_basis"] == "criteria_unconfirmed" else
+                                    f"no prediction ({p['selection']})")
         lines += wrap(f"{p['code']}" + (f" ({p['site'].replace('_', ' ')})" if p["site"] else "") +
                       f": {p['rule'] or 'no rule'}, {verdict}" +
                       (f" [{', '.join(p['reasons'])}]" if p["reasons"] else ""), 11, first="Part       ")
@@ -184,10 +210,14 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
     lines += wrap(r.selection, 11)
     lines += wrap(f"{r.status.replace('_', ' ')}: {r.status_citation}", 11, first="Status     ")
     actual = f"actual {outcome_word(r.actual)}" + ({True: ", agrees", False: ", DISAGREES"}.get(r.agree, ""))
-    lines += wrap(f"{r.decision.upper()} -> IMR prediction {outcome_word(r.predicted)} ({actual})", 11,
-                  first="Decision   ")
+    if r.decision is None:
+        lines += wrap(f"none -> no IMR prediction ({actual})", 11, first="Decision   ")
+    else:
+        lines += wrap(f"{r.decision.upper()} -> IMR prediction {outcome_word(r.predicted)} ({actual})", 11,
+                      first="Decision   ")
     if r.decision_basis:
-        lines += wrap(BASIS_TEXT[r.decision_basis], 11, first="Basis      ")
+        why = r.why_no_prediction if r.decision is None else advisory_text(r)
+        lines += wrap(BASIS_TEXT[r.decision_basis] + (f": {why}" if why else ""), 11, first="Basis      ")
     if r.conditional_on:
         lines += wrap(conditional_text(r) + "; it stands or falls with that surgery", 11, first="Condition  ")
     if r.decision == "non-certify":
@@ -198,7 +228,8 @@ def explain_lines(r: ItemResult, catalog: Catalog) -> list[str]:
             if c.blocking:
                 because.append(f"{c.code} {_LABEL[c.verdict].lower()}: {c.title} ({c.citation})")
         lines += wrap("; ".join(because), 11, first="Because    ")
-    lines += ["", "Criteria"]
+    lines += ["", "Criteria" + (" (advisory: what to document, not a decision)"
+                                if r.decision_basis == "criteria_unconfirmed" else "")]
     for c in r.criteria:
         lines += _criterion_lines(c, cannot_change(r).get(c.code))
     if r.not_applicable:
@@ -257,6 +288,10 @@ def what_if_lines(r: ItemResult) -> list[str]:
 
 
 def change_lines(r: ItemResult) -> list[str]:
+    if r.decision_basis == "criteria_unconfirmed":
+        return wrap("No documentation makes it certifiable here: no criterion in force is confirmed, so the checker "
+                    "does not decide it. The advisory criteria say what a reviewer may still look for.", 4,
+                    first="  ")
     if r.decision == "certify":
         lines = what_if_lines(r) or ["  Certifiable as documented."]
         return lines
@@ -302,6 +337,10 @@ def audit_lines(summary: dict[str, Any], results: Iterable[ItemResult], errors: 
         lines += wrap(f"decided: certified {bases['certified']}, not medically necessary "
                       f"{bases['not_medically_necessary']}, insufficient documentation "
                       f"{bases['insufficient_documentation']}")
+    if s.get("uncovered_by_reason"):
+        lines += wrap("no prediction: " + ", ".join(f"{kind} {n}" for kind, n in s["uncovered_by_reason"].items())
+                      + (" (criteria-unconfirmed: a rule is in force but none of its criteria is confirmed)"
+                         if "criteria-unconfirmed" in s["uncovered_by_reason"] else ""))
     cond = s.get("conditional")
     if cond and cond["items"]:
         lines += wrap(f"conditional (*: decided as if the surgery in dispute were certified; counted apart): "
@@ -338,6 +377,9 @@ def rule_lines(rule: Rule, catalog: Catalog) -> list[str]:
                   f" to {s.effective.to or 'now'}", 2)
     lines += wrap(f"status: {s.status.replace('_', ' ')} ({s.status_citation.short()})", 2)
     lines += wrap(f"treatments: {', '.join(s.treatments)}", 2)
+    no_decision = unconfirmed_reason(rule, None)
+    if no_decision:
+        lines += wrap(f"no decision, no IMR prediction: {no_decision}", 2)
     lines += ["", *wrap(s.summary, 2)]
     if s.notes:
         lines += ["", *wrap(f"notes: {s.notes}", 2)]
@@ -441,6 +483,8 @@ def requirement_lines(data: dict[str, Any]) -> list[str]:
     lines += wrap(f"{data['selection']}; status {data['status'].replace('_', ' ')} "
                   f"({data['status_citation']})", 2)
     lines += formulary_lines(data.get("formulary"), 4, "  formulary: ")
+    if data.get("no_decision"):
+        lines += wrap(f"no decision, no IMR prediction: {data['no_decision']}", 2)
     if data["request_attributes"]:
         lines += wrap("from the request: " + "; ".join(
             f"{k} = {fact_value(v)}" for k, v in data["request_attributes"].items()), 2)

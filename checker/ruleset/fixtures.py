@@ -25,7 +25,7 @@ VERDICTS = ("met", "not_met", "not_documented")
 class Expectation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    decision: Literal["certify", "non-certify"]
+    decision: Literal["certify", "non-certify", "none"]  # none: a rule that does not decide (criteria unconfirmed)
     criteria: dict[str, Expected] = {}
     derived: dict[str, bool | None] = {}
 
