@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from checker.audit.comparison import summarize
 from checker.audit.consistency import analyze
 from checker.cli import main
+from checker.errors import InputErrors
 from checker.evaluation.verdicts import decides, unconfirmed_reason
 from checker.evaluation.whatif import what_if
 from checker.reading.cases import case_from_data
@@ -22,7 +23,7 @@ from checker.render.office import report_markdown
 from checker.render.ruledocs import rule_page
 from checker.render.text import advisory_text, check_lines, explain_lines
 
-from .test_decision_basis import criterion, make_rule
+from .test_decision_basis import CITE, criterion, make_rule
 
 # Dated cases whose items are decided by rules with only advisory criteria: a carpal tunnel release in 2017
 # (ACOEM 2004 chapter 11, criteria unconfirmed) and a lumbar ESI in 2018 (ACOEM Low Back Disorders 2016, the
@@ -245,3 +246,31 @@ def test_the_rule_command_says_a_rule_does_not_decide():
     assert "no decision, no IMR prediction: the criteria of Low Back Disorders" in text
     assert "the advisory criteria below are the prior MTUS text" in text
     assert "no decision" not in invoke("rule", "MTUS-CP-ESI").output
+
+
+# ---- the rating: an unconfirmed status never decides; confirmed supporting statements let the status decide -----
+
+def test_a_prior_editions_not_recommended_rating_decides_nothing(catalog, checker):
+    carried = make_rule(catalog, criterion("TST-031", {"fact": "conservative_care_failed"}, role="advisory",
+                                           confirmed=False, notes=UNSEEN),
+                        status="not_recommended", status_confirmed=False,
+                        status_citation={**CITE, "page_note": "the prior edition's rating, kept; not confirmed"})
+    stated = make_rule(catalog, criterion("TST-032", {"fact": "conservative_care_failed"}, role="advisory",
+                                          confirmed=False, notes=UNSEEN), status="not_recommended")
+    assert not decides(carried) and decides(stated)
+    assert "its not recommended rating is a prior edition's, not confirmed" in unconfirmed_reason(carried, None)
+    assert checker.check_facts(carried, {}).decision is None
+    assert checker.check_facts(stated, {}).reasons == ["STATUS"]
+
+
+def test_an_unconfirmed_status_must_say_where_it_comes_from(catalog):
+    with pytest.raises(InputErrors, match="an unconfirmed status needs a `status_citation.page_note`"):
+        make_rule(catalog, criterion("TST-033", {"fact": "conservative_care_failed"}), status_confirmed=False,
+                  status_citation={k: v for k, v in CITE.items() if k != "page_note"} | {"page": "12"})
+
+
+def test_confirmed_supporting_statements_let_the_status_decide(catalog, checker):
+    supported = make_rule(catalog, criterion("TST-034", {"fact": "conservative_care_failed"}, role="advisory"),
+                          status="recommended")
+    assert decides(supported)
+    assert checker.check_facts(supported, {}).decision == "certify"

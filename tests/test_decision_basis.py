@@ -33,10 +33,10 @@ def criterion(code, condition, role="required", **more):
             "citation": CITE, "condition": condition, "role": role, "to_meet": "Document what it asks for.", **more}
 
 
-def make_rule(catalog, *criteria, status="conditional"):
+def make_rule(catalog, *criteria, status="conditional", **more):
     data = {"id": "MTUS-TEST-BASIS", "title": "Test rule", "guideline": "MTUS", "document": "Test guideline",
             "edition": "2009", "effective": {"from": "2009-07-18"}, "treatments": ["POSTOP-PT"], "status": status,
-            "status_citation": CITE, "summary": "A rule written for this test.", "criteria": list(criteria)}
+            "status_citation": CITE, "summary": "A rule written for this test.", "criteria": list(criteria), **more}
     context = {"vocabulary": catalog.vocabulary, "treatments": catalog.treatments,
                "fragments": set(catalog.library.fragments), "libraries": set(catalog.library.paths)}
     return _compile(validate(RuleFile, data, "<test>", context), Path("<test>"), catalog.vocabulary, catalog.library)

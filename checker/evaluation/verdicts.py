@@ -33,12 +33,21 @@ def is_blocking(crit: Criterion, verdict: Verdict) -> bool:
     return crit.role == "exclusion" and verdict == "not_met"
 
 
+def not_recommended(rule: Rule) -> bool:
+    """The guideline does not recommend the treatment, as a source states for this edition."""
+    return rule.spec.status == "not_recommended" and rule.spec.status_confirmed
+
+
 def decides(rule: Rule) -> bool:
-    """Whether a rule can decide at all: the guideline does not recommend the treatment, or a criterion is a
-    condition (required) or an exclusion. Advisory criteria never decide, so a rule made only of them (criteria
-    carried from a prior edition or read from the guideline without a public source to confirm them) would
-    certify every request: it decides nothing instead."""
-    return rule.spec.status == "not_recommended" or any(c.role in DECIDING_ROLES for c in rule.spec.criteria)
+    """Whether a rule can decide at all: the guideline does not recommend the treatment, a criterion is a
+    condition (required) or an exclusion, or every criterion is confirmed (confirmed advisory criteria are the
+    guideline's supporting statements: the status decides). Unconfirmed criteria are advisory and never decide,
+    so a rule whose deciding content is unknown (criteria carried from a prior edition, or read from the guideline
+    without a public source to confirm them) would certify every request: it decides nothing instead. An
+    unconfirmed status (a prior edition's rating kept) decides nothing either."""
+    spec = rule.spec
+    return (not_recommended(rule) or any(c.role in DECIDING_ROLES for c in spec.criteria)
+            or (spec.status_confirmed and all(c.confirmed for c in spec.criteria)))
 
 
 def unconfirmed_reason(rule: Rule, day: dt.date | None) -> str | None:
@@ -49,8 +58,10 @@ def unconfirmed_reason(rule: Rule, day: dt.date | None) -> str | None:
     when = f" in force on {day.isoformat()}" if day and spec.effective.contains(day) else ""
     carried = all(c.carries_forward for c in spec.criteria)
     shown = "the prior MTUS text" if carried and spec.guideline == "MTUS" else "an unconfirmed reading of it"
-    return (f"the criteria of {spec.document} {spec.edition}{when} are not confirmed from a public source; "
-            f"the advisory criteria below are {shown}")
+    rating = (f"; its {spec.status.replace('_', ' ')} rating is a prior edition's, not confirmed"
+              if not spec.status_confirmed else "")
+    return (f"the criteria of {spec.document} {spec.edition}{when} are not confirmed from a public source"
+            f"{rating}; the advisory criteria below are {shown}")
 
 
 def decide(rule: Rule, outcome: Outcome) -> tuple[str | None, list[str]]:
@@ -58,7 +69,7 @@ def decide(rule: Rule, outcome: Outcome) -> tuple[str | None, list[str]]:
     certification (criterion codes, with STATUS first when the guideline does not recommend the treatment)."""
     if not decides(rule):
         return None, []
-    reasons = ["STATUS"] if rule.spec.status == "not_recommended" else []
+    reasons = ["STATUS"] if not_recommended(rule) else []
     for crit in rule.spec.criteria:
         if applicable(crit, outcome) is True and is_blocking(crit, VERDICT[outcome[f"criterion:{crit.code}"]]):
             reasons.append(crit.code)

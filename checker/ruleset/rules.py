@@ -88,6 +88,8 @@ class RuleFile(BaseModel):
     treatments: list[str] = Field(min_length=1)
     status: Literal["recommended", "conditional", "not_recommended"]
     status_citation: Citation
+    status_confirmed: bool = Field(default=True, description="false when no source states this edition's rating "
+                                   "(a prior edition's status kept): an unconfirmed status never decides")
     summary: str = Field(min_length=10)
     notes: str | None = None
     uses: list[str] = Field(default=[], description="the rules/library files (by name) whose derived facts and "
@@ -122,6 +124,8 @@ class RuleFile(BaseModel):
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             raise ValueError(f"duplicate criterion code(s) {', '.join(dupes)}")
+        if not self.status_confirmed and not self.status_citation.page_note:
+            raise ValueError("an unconfirmed status needs a `status_citation.page_note` saying where it comes from")
         return self
 
 
