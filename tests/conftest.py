@@ -18,9 +18,6 @@ settings.load_profile("imrcheck")
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 SEEDS = ROOT / "cases" / "seeds"
-# Seed 000's letter has no date, so today's MTUS decides its follow-up visit, on criteria no public source
-# confirms yet (test_seeds): the audits that count agreement read the other seeds.
-SEEDS_DECIDED_AS_LETTERED = [p for p in sorted(SEEDS.glob("*.yaml")) if p.stem != "000-lumbar-sympathetic-block"]
 SHARED = ROOT.parent / "shared"  # the project's shared/ folder sits beside the checkout
 CORPUS = SHARED / "corpus" / "letters"
 

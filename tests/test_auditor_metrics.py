@@ -14,7 +14,7 @@ from checker.audit.metrics import auditor_metrics
 from checker.cli import main
 from checker.render.text import metrics_compare_lines
 
-from .conftest import ROOT, SEEDS, SEEDS_DECIDED_AS_LETTERED
+from .conftest import ROOT, SEEDS
 
 PHRASES = {"R1": {"X1": ["no imaging", "imaging (?:is )?absent"], "X2": ["therapy"]}, "R2": {"Y1": ["reason"]}}
 
@@ -78,13 +78,13 @@ def test_figures_are_deterministic_and_independent_of_row_order():
 
 
 def test_audit_metrics_on_the_seed_cases():
-    res = CliRunner().invoke(main, ["--engine", "reference", "audit", *map(str, SEEDS_DECIDED_AS_LETTERED), "--metrics",
-                                    "--format", "json", "--quiet"], catch_exceptions=False)
+    res = CliRunner().invoke(main, ["--engine", "reference", "audit", str(SEEDS), "--metrics", "--format", "json",
+                                    "--quiet"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     total = json.loads(res.output)["metrics"]["total"]
     summary = json.loads(res.output)["summary"]
     # the seed cases are predicted as decided (test_seeds): the one overturned item is caught, none is false
-    assert (total["items"], total["balanced_accuracy"], summary["balanced_accuracy"]) == (9, 1.0, 1.0)
+    assert (total["items"], total["balanced_accuracy"], summary["balanced_accuracy"]) == (11, 1.0, 1.0)
     assert (total["overturned"], total["overturns_caught"], total["false_overturns"]) == (1, 1, 0)
     assert total["reasons"]["upheld_read"] == 0  # case files carry no rationale
     text = CliRunner().invoke(main, ["--engine", "reference", "audit", str(SEEDS), "--metrics", "--quiet"]).output

@@ -92,6 +92,9 @@ def test_requirements_today_name_the_current_rule(request_text, rule_id):
     assert data["rule"] == rule_id and all(c["role"] == "advisory" for c in data["criteria"])
 
 
-def test_facet_injections_stay_not_recommended_today(catalog, checker):
-    result = checker.check_facts(catalog.rules["MTUS-LB2020-FACET"], {"radicular_symptoms": False})
-    assert result.decision == "non-certify"  # the prior status decides; the carried criteria do not
+def test_facet_injections_keep_the_prior_rating_unconfirmed_and_undecided_today(catalog, checker):
+    rule = catalog.rules["MTUS-LB2020-FACET"]
+    assert rule.spec.status == "not_recommended" and not rule.spec.status_confirmed
+    result = checker.check_facts(rule, {"radicular_symptoms": False})
+    assert result.decision is None and result.decision_basis == "criteria_unconfirmed"
+    assert "its not recommended rating is a prior edition's, not confirmed" in result.why_no_prediction

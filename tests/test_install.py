@@ -14,7 +14,7 @@ import pytest
 from checker.config import load_settings
 from checker.errors import InputError
 
-from .conftest import ROOT, SEEDS, SEEDS_DECIDED_AS_LETTERED
+from .conftest import ROOT, SEEDS
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +41,13 @@ def test_an_installed_imrcheck_audits_the_seeds_from_another_folder(wheel, tmp_p
     env = {k: v for k, v in os.environ.items() if k != "IMRCHECK_RULES"}
     env["PYTHONPATH"] = str(site)
     script = ("import sys, checker; assert checker.__file__.startswith(sys.argv[1]), checker.__file__;"
-              "from checker.cli import main; sys.argv = ['imrcheck', 'audit', *sys.argv[2:], '--format', 'json']; main()")
-    res = subprocess.run([sys.executable, "-c", script, str(site), *map(str, SEEDS_DECIDED_AS_LETTERED)], cwd=elsewhere,
-                         env=env, capture_output=True, text=True)
+              "from checker.cli import main; sys.argv = ['imrcheck', 'audit', sys.argv[2], '--format', 'json']; main()")
+    res = subprocess.run([sys.executable, "-c", script, str(site), str(SEEDS)], cwd=elsewhere, env=env,
+                         capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     import json
     summary = json.loads(res.stdout)["summary"]
-    assert summary["items"] == 9 and summary["agree"] == 9
+    assert summary["items"] == 11 and summary["agree"] == 11
 
 
 def test_tool_imrcheck_in_pyproject_sets_rules_engine_and_format(tmp_path):
