@@ -77,33 +77,34 @@ def _error_line(text: str) -> None:
 
 
 class _Inputs:
-    """The inputs named or found in the folders given, read one by one into cases (a progress note each, with
-    --treatment); a bad input is reported on one line and counted in `failed`, and the others go on."""
+    """The inputs named or found in the folders given, read one by one into cases (progress notes, with
+    --treatment); a bad input is reported on one line and kept in `problems`, and the others go on."""
 
     def __init__(self, session: Session, paths: tuple[str, ...], treatment: str | None):
-        from checker.reading.inputs import collect_inputs
-        self.session, self.treatment, self.failed = session, treatment, 0
+        from checker.reading.inputs import named_inputs
+        self.session, self.treatment = session, treatment
+        self.problems: list[InputError] = []
         session.catalog()  # bad rules: exit 2 once, before any input
         if treatment is not None:
             from checker.evaluation.selection import resolve_treatment
             resolve_treatment(session.catalog(), treatment, None)  # an unknown treatment: once, before any input
-        self.files: list[str] = []
-        self.errors: list[dict[str, str]] = []
-        for raw in paths:
-            if Path(raw).is_dir():
-                files, errors, _ = collect_inputs([raw])
-                self.files += [str(f) for f in files]
-                self.errors += errors
-            else:  # a file named directly is read as it is: its own errors name it
-                self.files.append(raw)
+        self.files, errors = named_inputs(paths, (".txt",)) if treatment is not None else named_inputs(paths)
+        self.errors = [InputError(e["input"], e["reason"]) for e in errors]
+        self.failed = 0  # inputs
         self.single = len(paths) == 1 and len(self.files) == 1 and not Path(paths[0]).is_dir()
+
+    def report(self, *problems: InputError) -> None:
+        """One input's problems (a case file may have several), each on one line."""
+        self.failed += 1
+        for p in problems:
+            self.problems.append(p)
+            _error_line(p.one_line())
 
     def __iter__(self):
         """(path, case, note layout or None, resolved treatment or None) for each input that reads."""
         from checker.errors import NotALetterError
-        for e in self.errors:
-            self.failed += 1
-            _error_line(f"{e['input']}: {e['reason']}")
+        for problem in self.errors:
+            self.report(problem)
         for path in self.files:
             try:
                 if self.treatment is not None:
@@ -112,17 +113,13 @@ class _Inputs:
                 else:
                     yield path, self.session.read(path), None, None
             except NotALetterError as exc:
-                self.failed += 1
-                note = path.lower().endswith(".txt")
-                _error_line(exc.one_line() + ("; if it is a progress note, add --treatment T (the treatment "
-                                              "requested)" if note else ""))
+                if path.lower().endswith(".txt"):
+                    exc.message += "; if it is a progress note, add --treatment T (the treatment requested)"
+                self.report(exc)
             except InputErrors as exc:
-                self.failed += 1
-                for e in exc.errors:
-                    _error_line(e.one_line())
+                self.report(*exc.errors)
             except InputError as exc:
-                self.failed += 1
-                _error_line(exc.one_line())
+                self.report(exc)
 
 
 @main.command()
@@ -144,7 +141,7 @@ def check(session: Session, paths: tuple[str, ...], treatment: str | None, repor
     Exit 0 when every item is predicted certifiable, 1 when a criterion is not met or not documented
     (as --fail-on selects), 2 on bad input (the other inputs are still checked)."""
     from checker.render.colour import paint
-    from checker.render.findings import criterion_counts, github, result_findings, result_rules, sarif
+    from checker.render.findings import criterion_counts, github, problem_finding, result_findings, result_rules, sarif
     from checker.render.jsonout import to_json
     from checker.render.text import check_lines, note_layout_lines, note_lines
     if statistics and fmt in ("sarif", "github"):
@@ -178,9 +175,10 @@ def check(session: Session, paths: tuple[str, ...], treatment: str | None, repor
         elif payloads:
             click.echo(to_json(payloads[0]))
     elif fmt == "sarif":
-        click.echo(sarif(findings, result_rules(r for _, results in checked for r in results)))
-    elif fmt == "github":
-        for line in github(findings):
+        unread = [problem_finding(p, "input") for p in inputs.problems]
+        click.echo(sarif(findings, result_rules(r for _, results in checked for r in results), unread))
+    elif fmt == "github":  # an input that could not be read is annotated too
+        for line in github(findings + [problem_finding(p, "input") for p in inputs.problems]):
             click.echo(line)
     elif statistics:
         from checker.render.findings import statistics_lines
@@ -229,8 +227,7 @@ def explain(session: Session, paths: tuple[str, ...], item_no: int | None, treat
     documents, blocks = [], []
     for path, loaded, layout, _ in inputs:
         if item_no is not None and not 1 <= item_no <= len(loaded.items):
-            inputs.failed += 1
-            _error_line(f"{path}: --item {item_no}: the case has items 1 to {len(loaded.items)}")
+            inputs.report(InputError(path, f"--item {item_no}: the case has items 1 to {len(loaded.items)}"))
             continue
         indexes = [item_no] if item_no else range(1, len(loaded.items) + 1)
         results = [checker.check_item(loaded, i, loaded.items[i - 1]) for i in indexes]

@@ -88,9 +88,11 @@ def test_explain_takes_several_inputs_and_a_folder():
 def test_explain_reads_progress_notes_with_treatment(tmp_path):
     other = tmp_path / "again.txt"
     shutil.copy(NOTE, other)
-    res = run("explain", str(NOTE), str(other), "--treatment", "left L4-5 transforaminal epidural steroid injection")
+    shutil.copy(SNRB, tmp_path / "case.yaml")  # in a folder of notes, only the notes are read as notes
+    res = run("explain", str(NOTE), str(tmp_path), "--treatment", "left L4-5 transforaminal epidural steroid injection")
     assert res.exit_code == 0, res.output
     assert res.stdout.count("Progress note ") == 2 and res.stdout.count("\nDecision ") == 2
+    assert "case.yaml" not in res.stdout
 
 
 def test_a_text_that_is_not_a_letter_asks_for_treatment(tmp_path):
@@ -118,6 +120,10 @@ def assert_sarif_2_1_0(log: dict) -> None:
         assert len(ids) == len(set(ids))
         for r in driver["rules"]:
             assert r["shortDescription"]["text"] and r["help"]["text"]
+        for invocation in run_.get("invocations", []):
+            assert isinstance(invocation["executionSuccessful"], bool)
+            for notification in invocation["toolExecutionNotifications"]:
+                assert notification["message"]["text"]
         for result in run_["results"]:
             assert isinstance(result["message"]["text"], str) and result["message"]["text"]
             assert result["ruleId"] in ids and ids[result["ruleIndex"]] == result["ruleId"]
@@ -177,6 +183,26 @@ def test_sarif_location_in_a_letter_is_the_line_of_the_evidence_or_the_request()
     for r in located:
         line = lines[r["locations"][0]["physicalLocation"]["region"]["startLine"] - 1]
         assert line.strip(), r
+
+
+def test_an_input_that_cannot_be_read_is_in_the_sarif_and_github_output(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("case: x\nitems:\n  - request: [unclosed\n")
+    res = run("check", SNRB, str(bad), "--format", "sarif")
+    assert res.exit_code == 2 and res.stderr.startswith(f"error: {bad}:4:1:")
+    log = json.loads(res.stdout)
+    assert_sarif_2_1_0(log)
+    [invocation] = log["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    [note] = invocation["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith("malformed YAML")
+    assert note["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": bad.as_uri()},
+                                                        "region": {"startLine": 4, "startColumn": 1}}
+    assert log["runs"][0]["results"]  # the good input's findings are still there
+    clean = json.loads(run("check", SNRB, "--format", "sarif").stdout)
+    assert clean["runs"][0]["invocations"][0]["executionSuccessful"] is True
+    lines = run("check", SNRB, str(bad), "--format", "github").stdout.splitlines()
+    assert lines[-1].startswith(f"::error file={bad},line=4,col=1,title=input::malformed YAML")
 
 
 def test_check_github_annotations_one_per_blocking_criterion(tmp_path):

@@ -152,10 +152,10 @@ def result_rules(results: Iterable[ItemResult]) -> list[RuleInfo]:
     return sorted(seen.values(), key=lambda i: i.rule_id)
 
 
-def problem_finding(p: InputError) -> Finding:
-    """A lint problem as a finding (rule id `lint`, the field in the message)."""
+def problem_finding(p: InputError, rule_id: str = "lint") -> Finding:
+    """A lint problem (or an input that could not be read) as a finding, the field in the message."""
     message = f"{p.field}: {p.message}" if p.field else p.message
-    return Finding("lint", "error", message, p.path, p.line, p.column)
+    return Finding(rule_id, "error", message, p.path, p.line, p.column)
 
 
 LINT_RULE = RuleInfo("lint", "A rule, vocabulary, extraction or case file that does not validate",
@@ -170,8 +170,18 @@ def _uri(path: str) -> str:
     return p.as_uri() if p.is_absolute() else p.as_posix()
 
 
-def sarif(findings: list[Finding], rules: list[RuleInfo]) -> str:
-    """A SARIF 2.1.0 log with one run: the driver's rules (title, citation) and one result per finding."""
+def _locations(f: Finding) -> list[dict[str, Any]]:
+    if not f.path:
+        return []
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.path)}}
+    if f.line:
+        physical["region"] = {"startLine": f.line, **({"startColumn": f.column} if f.column else {})}
+    return [{"physicalLocation": physical}]
+
+
+def sarif(findings: list[Finding], rules: list[RuleInfo], unread: list[Finding] = ()) -> str:
+    """A SARIF 2.1.0 log with one run: the driver's rules (title, citation), one result per finding, and the
+    inputs that could not be read as the invocation's notifications (the execution then did not succeed)."""
     index = {r.rule_id: n for n, r in enumerate(rules)}
     driver_rules = [{"id": r.rule_id, "name": r.rule_id,
                      "shortDescription": {"text": r.title},
@@ -184,14 +194,15 @@ def sarif(findings: list[Finding], rules: list[RuleInfo]) -> str:
         if f.rule_id in index:
             result["ruleIndex"] = index[f.rule_id]
         if f.path:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.path)}}
-            if f.line:
-                physical["region"] = {"startLine": f.line, **({"startColumn": f.column} if f.column else {})}
-            result["locations"] = [{"physicalLocation": physical}]
+            result["locations"] = _locations(f)
         results.append(result)
+    notifications = [{"level": "error", "message": {"text": f.message}, "locations": _locations(f)}
+                     for f in unread]
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
            "runs": [{"tool": {"driver": {"name": "imrcheck", "version": __version__,
                                          "rules": driver_rules}},
+                     "invocations": [{"executionSuccessful": not notifications,
+                                      "toolExecutionNotifications": notifications}],
                      "results": results}]}
     return json.dumps(log, indent=2)
 
