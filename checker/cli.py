@@ -89,7 +89,7 @@ class _Inputs:
             from checker.evaluation.selection import resolve_treatment
             resolve_treatment(session.catalog(), treatment, None)  # an unknown treatment: once, before any input
         self.files, errors = named_inputs(paths, (".txt",)) if treatment is not None else named_inputs(paths)
-        self.errors = [InputError(e["input"], e["reason"]) for e in errors]
+        self._unread = [InputError(e["input"], e["reason"]) for e in errors]  # a folder that cannot be read
         self.failed = 0  # inputs
         self.single = len(paths) == 1 and len(self.files) == 1 and not Path(paths[0]).is_dir()
 
@@ -103,7 +103,7 @@ class _Inputs:
     def __iter__(self):
         """(path, case, note layout or None, resolved treatment or None) for each input that reads."""
         from checker.errors import NotALetterError
-        for problem in self.errors:
+        for problem in self._unread:
             self.report(problem)
         for path in self.files:
             try:
@@ -152,9 +152,10 @@ def check(session: Session, paths: tuple[str, ...], treatment: str | None, repor
     inputs = _Inputs(session, paths, treatment)
     if report_path is not None and not inputs.single:
         raise UsageError("--report writes the report of one case: give one CASE")
+    checker = session.checker(what_if=True)
     checked, payloads, blocks, findings, failing = [], [], [], [], False
     for path, loaded, layout, req in inputs:
-        results = session.checker(what_if=True).check_case(loaded)
+        results = checker.check_case(loaded)
         checked.append((loaded, results))
         failing |= any(_fails(r, fail_on) for r in results)
         if fmt == "json":

@@ -298,7 +298,7 @@ def test_verify_shows_the_failing_fixture_with_its_problem(tmp_path):
     res = CliRunner().invoke(main, ["--engine", "reference", "--rules", str(rules), "verify"])
     assert res.exit_code == 1
     lines = res.stdout.splitlines()
-    assert lines[0].startswith("FAIL  ODG-MRA") or lines[0].startswith("FAIL  ")
+    assert lines[0].startswith("FAIL  ODG-MRA  ")
     assert "decision: expected non-certify, got certify" in lines[1]
     assert not any(line.startswith("pass") for line in lines)
     assert re.fullmatch(r"\d+ passed, 1 failed; 0 coverage gap\(s\)", lines[-1])

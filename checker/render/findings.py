@@ -23,7 +23,7 @@ class Finding:
     """One thing to annotate: a rule id (criterion code), its level, a message, and where (line 1-based)."""
 
     rule_id: str
-    level: str  # error | warning | note
+    level: str  # error | warning
     message: str
     path: str | None
     line: int | None = None
@@ -92,7 +92,7 @@ class Locator:
         if self._yaml is not None:
             items = self._yaml.get("items") if isinstance(self._yaml, dict) else None
             if isinstance(items, list) and 0 < index <= len(items) and hasattr(items[index - 1], "lines"):
-                return min(items[index - 1].lines.values(), default=None)
+                return min((n for n in items[index - 1].lines.values() if n > 0), default=None)
             return None
         return self.line_of(request)
 
@@ -107,8 +107,8 @@ class Locator:
             places += [items[index - 1].get("facts"), items[index - 1].get("attributes")]
         places.append(data.get("facts"))
         for place in places:
-            if isinstance(place, dict) and name in place and hasattr(place, "lines"):
-                return place.lines.get(name)
+            if isinstance(place, dict) and name in place and hasattr(place, "lines") and place.lines.get(name, 0) > 0:
+                return place.lines[name]
         return None
 
 
@@ -229,7 +229,7 @@ def github(findings: list[Finding]) -> list[str]:
                 if f.column:
                     props.append(f"col={f.column}")
         props.append(f"title={_escape_property(f.rule_id)}")
-        lines.append(f"::{f.level if f.level != 'note' else 'notice'} {','.join(props)}::{_escape_data(f.message)}")
+        lines.append(f"::{f.level} {','.join(props)}::{_escape_data(f.message)}")
     return lines
 
 
