@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from checker.config import ENGINES, load_settings
-from checker.errors import InputError, InputErrors, UsageError
+from checker.errors import InputError, InputErrors, UsageError, at_input
 from checker.session import Session
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -22,7 +22,7 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 
 def _fail(errors: list[InputError]) -> None:
     for e in errors:
-        click.echo(f"error: {e.one_line()}", err=True)
+        _error_line(e.one_line())
     sys.exit(2)
 
 
@@ -37,11 +37,11 @@ class _Group(click.Group):
         except InputError as exc:
             _fail([exc])
         except UsageError as exc:
-            click.echo(f"error: {exc}", err=True)
+            _error_line(str(exc))
             sys.exit(2)
         except OSError as exc:  # a file problem no command foresaw: still one line, never a traceback
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            _error_line(f"{where}{exc.strerror or exc}")
             sys.exit(2)
 
 
@@ -50,10 +50,13 @@ class _Group(click.Group):
               help="Rules folder (default: $IMRCHECK_RULES, [tool.imrcheck] rules, or the bundled rules).")
 @click.option("--engine", type=click.Choice(ENGINES), default=None,
               help="durable = durable_rules engine (default); reference = plain-Python evaluator of the same rules.")
+@click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output: auto = on a terminal unless NO_COLOR is set.")
 @click.version_option(package_name="imrcheck")
 @click.pass_context
-def main(click_ctx: click.Context, rules: Path | None, engine: str | None) -> None:
+def main(click_ctx: click.Context, rules: Path | None, engine: str | None, colour: str) -> None:
     """Check workers' comp treatment requests against MTUS/ODG criteria and explain the decision."""
+    click_ctx.color = {"always": True, "never": False}.get(colour, False if os.environ.get("NO_COLOR") else None)
     try:
         settings = load_settings().with_overrides(rules=rules, engine=engine)
     except InputError as exc:
@@ -63,50 +66,137 @@ def main(click_ctx: click.Context, rules: Path | None, engine: str | None) -> No
     click_ctx.obj = Session(settings)
 
 
+CHECK_FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+                            show_default=True, help="sarif = SARIF 2.1.0; github = GitHub Actions annotations.")
+
+
+def _error_line(text: str) -> None:
+    """One error on one line of stderr (never wrapped: editors jump on its path:line:col)."""
+    from checker.render.colour import paint
+    click.echo(paint(f"error: {text}"), err=True)
+
+
+class _Inputs:
+    """The inputs named or found in the folders given, read one by one into cases (progress notes, with
+    --treatment); a bad input is reported on one line and kept in `problems`, and the others go on."""
+
+    def __init__(self, session: Session, paths: tuple[str, ...], treatment: str | None):
+        from checker.reading.inputs import named_inputs
+        self.session, self.treatment = session, treatment
+        self.problems: list[InputError] = []
+        session.catalog()  # bad rules: exit 2 once, before any input
+        if treatment is not None:
+            from checker.evaluation.selection import resolve_treatment
+            resolve_treatment(session.catalog(), treatment, None)  # an unknown treatment: once, before any input
+        self.files, errors = named_inputs(paths, (".txt",)) if treatment is not None else named_inputs(paths)
+        self._unread = [InputError(e["input"], e["reason"]) for e in errors]  # a folder that cannot be read
+        self.failed = 0  # inputs
+        self.single = len(paths) == 1 and len(self.files) == 1 and not Path(paths[0]).is_dir()
+
+    def report(self, *problems: InputError) -> None:
+        """One input's problems (a case file may have several), each on one line."""
+        self.failed += 1
+        for p in problems:
+            self.problems.append(p)
+            _error_line(p.one_line())
+
+    def __iter__(self):
+        """(path, case, note layout or None, resolved treatment or None) for each input that reads."""
+        from checker.errors import NotALetterError
+        for problem in self._unread:
+            self.report(problem)
+        for path in self.files:
+            try:
+                if self.treatment is not None:
+                    case, req, layout = self.session.read_note(path, self.treatment)
+                    yield path, case, layout, req
+                else:
+                    yield path, self.session.read(path), None, None
+            except NotALetterError as exc:
+                if path.lower().endswith(".txt"):
+                    exc.message += "; if it is a progress note, add --treatment T (the treatment requested)"
+                self.report(exc)
+            except InputErrors as exc:
+                self.report(*exc.errors)
+            except InputError as exc:
+                self.report(exc)
+
+
 @main.command()
-@click.argument("case", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, metavar="CASE...")
 @click.option("--treatment", default=None,
               help="CASE is a progress note (PR-2, .txt): fill the facts from it for this treatment.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write a printable pre-submission report (.md, or .html).")
+              help="Write a printable pre-submission report (.md, or .html) of one CASE.")
 @click.option("--fail-on", type=click.Choice(["any", "not-met", "undocumented", "unconfirmed"]), default="any",
               show_default=True, help="Which findings make the exit code 1: any item not predicted certifiable; a "
                                       "criterion not met; one not documented; or a rule whose criteria are all "
                                       "unconfirmed (no decision).")
-@FORMAT
+@click.option("--statistics", is_flag=True, help="Counts of the blocking criteria by code instead of the items.")
+@CHECK_FORMAT
 @click.pass_obj
-def check(session: Session, case: str, treatment: str | None, report_path: Path | None, fail_on: str,
-          fmt: str) -> None:
-    """One line per item: treatment, decision, predicted vs actual, first unmet criterion.
+def check(session: Session, paths: tuple[str, ...], treatment: str | None, report_path: Path | None, fail_on: str,
+          statistics: bool, fmt: str) -> None:
+    """One line per item of each case, letter or note (and those in the folders given): treatment, decision,
+    predicted vs actual, first unmet criterion.
 
     Exit 0 when every item is predicted certifiable, 1 when a criterion is not met or not documented, or an
-    item has no decision (as --fail-on selects), 2 on bad input."""
+    item has no decision (as --fail-on selects), 2 on bad input (the other inputs are still checked)."""
+    from checker.render.colour import paint
+    from checker.render.findings import criterion_counts, github, problem_finding, result_findings, result_rules, sarif
     from checker.render.jsonout import to_json
     from checker.render.text import check_lines, note_layout_lines, note_lines
+    if statistics and fmt in ("sarif", "github"):
+        raise UsageError(f"--statistics prints text or json, not {fmt}")
     if report_path is not None:
         from checker.files import check_suffix
         check_suffix(report_path, (".md", ".html", ".htm"), "pre-submission report")
-    found_lines: list[str] = []
-    layout = None
-    if treatment is not None:
-        loaded, req, layout = session.read_note(case, treatment)
-        found_lines = note_layout_lines(case, layout) + note_lines(case, loaded, req.rule, session.catalog().vocabulary)
-    else:
-        loaded = session.read(case)
-    results = session.checker(what_if=True).check_case(loaded)
+    inputs = _Inputs(session, paths, treatment)
+    if report_path is not None and not inputs.single:
+        raise UsageError("--report writes the report of one case: give one CASE")
+    checker = session.checker(what_if=True)
+    checked, payloads, blocks, findings, failing = [], [], [], [], False
+    for path, loaded, layout, req in inputs:
+        results = checker.check_case(loaded)
+        checked.append((loaded, results))
+        failing |= any(_fails(r, fail_on) for r in results)
+        if fmt == "json":
+            payload = {"case": loaded.case, "items": [r.to_dict() for r in results]}
+            payloads.append({**payload, "note": layout.to_dict()} if layout is not None else payload)
+        elif fmt in ("sarif", "github"):
+            findings += result_findings(path, results)
+        elif not statistics:
+            found = [] if layout is None else (note_layout_lines(path, layout)
+                                               + note_lines(path, loaded, req.rule, session.catalog().vocabulary))
+            blocks.append(paint("\n".join(found + check_lines(loaded.case, path, results))))
+    counts = criterion_counts(r.criteria for _, results in checked for r in results) if statistics else None
     if fmt == "json":
-        payload = {"case": loaded.case, "items": [r.to_dict() for r in results]}
-        click.echo(to_json({**payload, "note": layout.to_dict()} if layout is not None else payload))
-    else:
-        click.echo("\n".join(found_lines + check_lines(loaded.case, case, results)))
-    if report_path is not None:
+        if statistics:
+            click.echo(to_json({"statistics": counts}))
+        elif not inputs.single:  # several inputs: every case read, and how many could not be
+            click.echo(to_json({"cases": payloads, "inputs_failed": inputs.failed}))
+        elif payloads:
+            click.echo(to_json(payloads[0]))
+    elif fmt == "sarif":
+        unread = [problem_finding(p, "input") for p in inputs.problems]
+        click.echo(sarif(findings, result_rules(r for _, results in checked for r in results), unread))
+    elif fmt == "github":  # an input that could not be read is annotated too
+        for line in github(findings + [problem_finding(p, "input") for p in inputs.problems]):
+            click.echo(line)
+    elif statistics:
+        from checker.render.findings import statistics_lines
+        click.echo("\n".join(statistics_lines(counts)))
+    elif blocks:
+        click.echo("\n\n".join(blocks))
+    if report_path is not None and checked:
         from checker.files import write_text
         from checker.render.office import report_html, report_markdown
+        loaded, results = checked[0]
         text = report_markdown(loaded.case, results)
         html_out = report_path.suffix.lower() in (".html", ".htm")
         write_text(report_path, report_html(text, f"Pre-submission check: {loaded.case}") if html_out else text)
         click.echo(f"report written to {report_path}", err=True)
-    sys.exit(1 if any(_fails(r, fail_on) for r in results) else 0)
+    sys.exit(2 if inputs.failed else 1 if failing else 0)
 
 
 def _fails(r, fail_on: str) -> bool:
@@ -125,37 +215,45 @@ def _fails(r, fail_on: str) -> bool:
 
 
 @main.command()
-@click.argument("case", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, metavar="CASE...")
 @click.option("--item", "item_no", type=int, default=None, help="Item number (1-based); default: every item.")
 @click.option("--treatment", default=None,
               help="CASE is a progress note (PR-2, .txt): read the facts from it for this treatment, and show the "
                    "note's sections and date of service.")
 @FORMAT
 @click.pass_obj
-def explain(session: Session, case: str, item_no: int | None, treatment: str | None, fmt: str) -> None:
-    """Every criterion of an item: verdict, citation, facts with evidence, what would change the outcome."""
+def explain(session: Session, paths: tuple[str, ...], item_no: int | None, treatment: str | None, fmt: str) -> None:
+    """Every criterion of an item: verdict, citation, facts with evidence, what would change the outcome.
+
+    CASE may be several cases, letters or notes, and folders. Exit 0, or 2 when an input is bad (the others
+    are still explained)."""
+    from checker.render.colour import paint
     from checker.render.jsonout import to_json
     from checker.render.text import explain_lines, note_layout_lines
-    layout = None
-    if treatment is not None:
-        loaded, _, layout = session.read_note(case, treatment)
-    else:
-        loaded = session.read(case)
-    if item_no is not None and not 1 <= item_no <= len(loaded.items):
-        click.echo(f"error: {case}: --item {item_no}: the case has items 1 to {len(loaded.items)}", err=True)
-        sys.exit(2)
+    inputs = _Inputs(session, paths, treatment)
     checker = session.checker(what_if=True)
-    indexes = [item_no] if item_no else range(1, len(loaded.items) + 1)
-    results = [checker.check_item(loaded, i, loaded.items[i - 1]) for i in indexes]
-    if fmt == "json":
-        payload = [r.to_dict() for r in results]
-        if layout is not None:  # a note is one item: the item, and how the note was read
-            click.echo(to_json({**payload[0], "note": layout.to_dict()}))
+    documents, blocks = [], []
+    for path, loaded, layout, _ in inputs:
+        if item_no is not None and not 1 <= item_no <= len(loaded.items):
+            inputs.report(InputError(path, f"--item {item_no}: the case has items 1 to {len(loaded.items)}"))
+            continue
+        indexes = [item_no] if item_no else range(1, len(loaded.items) + 1)
+        results = [checker.check_item(loaded, i, loaded.items[i - 1]) for i in indexes]
+        if fmt == "json":
+            payload = [r.to_dict() for r in results]
+            if layout is not None:  # a note is one item: the item, and how the note was read
+                documents.append({**payload[0], "note": layout.to_dict()})
+            else:
+                documents.append(payload[0] if item_no else payload)
         else:
-            click.echo(to_json(payload[0] if item_no else payload))
-    else:
-        head = note_layout_lines(case, layout) if layout is not None else []
-        click.echo("\n".join(head + ["\n\n".join("\n".join(explain_lines(r, session.catalog())) for r in results)]))
+            head = note_layout_lines(path, layout) if layout is not None else []
+            blocks.append(paint("\n".join(head + ["\n\n".join("\n".join(explain_lines(r, session.catalog()))
+                                                                 for r in results)])))
+    if fmt == "json" and documents:
+        click.echo(to_json(documents[0] if inputs.single else documents))
+    elif blocks:
+        click.echo("\n\n".join(blocks))
+    sys.exit(2 if inputs.failed else 0)
 
 
 @main.command()
@@ -180,10 +278,11 @@ def explain(session: Session, case: str, item_no: int | None, treatment: str | N
 @click.option("--metrics", is_flag=True,
               help="Add the auditor's figures per family: balanced accuracy, overturns caught, false overturns, "
                    "reason agreement against rationales shuffled within the family.")
+@click.option("--statistics", is_flag=True, help="Add the counts of the blocking criteria by code.")
 @click.pass_obj
 def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: Path | None, executor: str,
           scheduler: str | None, retry_failed: bool, time_limit: float, max_size: float, busy_timeout: float,
-          quiet: bool, metrics: bool) -> None:
+          quiet: bool, metrics: bool, statistics: bool) -> None:
     """Predicted vs actual outcome for every item of the cases and folders given, with a confusion matrix.
 
     Exit 0 when all items agree, 1 when any disagrees or has no prediction, 2 when an input failed."""
@@ -229,11 +328,16 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
         if metrics:
             from checker.audit.metrics import auditor_metrics, catalog_phrases
             figures = auditor_metrics(store.run_items(run), catalog_phrases(session.catalog()))
+        counts = None
+        if statistics:
+            from checker.render.findings import criterion_counts, statistics_lines
+            counts = criterion_counts(row["criteria"] for row in store.run_items(run))
         out = sys.stdout
         if fmt == "json":  # streamed: memory stays flat in the number of letters
             write_document(out, [("summary", summary), ("items", _plain_rows(store.run_items(run))),
                                  ("errors", listed("failed")), ("skipped", listed("skipped")),
-                                 ("warnings", listed("read"))] + ([("metrics", figures)] if metrics else []))
+                                 ("warnings", listed("read"))] + ([("metrics", figures)] if metrics else [])
+                           + ([("statistics", counts)] if statistics else []))
         elif fmt == "jsonl":
             for row in _plain_rows(store.run_items(run)):
                 out.write(json.dumps({"type": "item", **row}, default=str) + "\n")
@@ -243,10 +347,13 @@ def audit(session: Session, paths: tuple[str, ...], fmt: str, workers: int, db: 
             out.write(json.dumps({"type": "summary", **summary}) + "\n")
             if metrics:
                 out.write(json.dumps({"type": "metrics", **figures}) + "\n")
+            if statistics:
+                out.write(json.dumps({"type": "statistics", "criteria": counts}) + "\n")
         else:
             rows = (SimpleNamespace(**row) for row in store.run_items(run))
             for line in audit_lines(summary, rows, list(listed("failed")), list(listed("skipped")),
-                                    list(listed("read"))) + (["", *metrics_lines(figures)] if metrics else []):
+                                    list(listed("read"))) + (["", *metrics_lines(figures)] if metrics else []) \
+                    + (["", *statistics_lines(counts)] if statistics else []):
                 out.write(line + "\n")
         agree_all = summary["items_compared"] == summary["items"] == summary["agree"]
         failed = summary["inputs_failed"]
@@ -304,7 +411,7 @@ def ingest(session: Session, letters: tuple[str, ...], out_dir: Path) -> None:
     for e in skipped:
         click.echo(f"skipped: {e['input']}: {e['reason']}")
     for e in errors:
-        click.echo(f"error: {e['input']}: {e['reason']}", err=True)
+        _error_line(at_input(e['input'], e['reason']))
     click.echo(f"{len(written)} case file(s) written, {len(errors)} failed, {len(skipped)} skipped")
     sys.exit(2 if errors else 0)
 
@@ -347,7 +454,7 @@ def rule(session: Session, code: str | None, fmt: str) -> None:
         return
     found = catalog.criterion(key)
     if found is None:
-        click.echo(f"error: no rule or criterion {code!r} (see `imrcheck rule` for the catalog)", err=True)
+        _error_line(f"no rule or criterion {code!r} (see `imrcheck rule` for the catalog)")
         sys.exit(2)
     r, crit = found
     if fmt == "json":
@@ -358,7 +465,7 @@ def rule(session: Session, code: str | None, fmt: str) -> None:
 
 @main.command()
 @click.argument("cases", nargs=-1)
-@FORMAT
+@CHECK_FORMAT
 @click.pass_obj
 def lint(session: Session, cases: tuple[str, ...], fmt: str) -> None:
     """Validate every rule file (and any case files given); report every problem, not only the first.
@@ -374,6 +481,12 @@ def lint(session: Session, cases: tuple[str, ...], fmt: str) -> None:
     if fmt == "json":
         click.echo(to_json({"problems": [{"file": p.path, "line": p.line, "field": p.field, "message": p.message}
                                          for p in problems]}))
+    elif fmt in ("sarif", "github"):
+        from checker.render.findings import LINT_RULE, github, problem_finding, sarif
+        findings = [problem_finding(p) for p in problems]
+        out = sarif(findings, [LINT_RULE]) if fmt == "sarif" else "\n".join(github(findings))
+        if out:
+            click.echo(out)
     else:
         for p in problems:
             click.echo(p.one_line())
@@ -388,8 +501,9 @@ def lint(session: Session, cases: tuple[str, ...], fmt: str) -> None:
               help="Show which fixtures and which cases/letters change outcome against the rules at git REF.")
 @click.option("--cases", "case_paths", multiple=True, type=click.Path(),
               help="With --diff: cases or letters to compare (default: ../shared/corpus/letters if present).")
+@click.option("-v", "--verbose", is_flag=True, help="List every fixture, not only the failures.")
 @click.pass_obj
-def verify(session: Session, fmt: str, ref: str | None, case_paths: tuple[str, ...]) -> None:
+def verify(session: Session, fmt: str, ref: str | None, case_paths: tuple[str, ...], verbose: bool) -> None:
     """Run every rule's fixtures (the test cases beside each rule file) and check their coverage.
 
     Exit 0 when every fixture passes and every criterion is shown met, not met and not documented.
@@ -406,7 +520,8 @@ def verify(session: Session, fmt: str, ref: str | None, case_paths: tuple[str, .
     elif fmt == "junit":
         click.echo(junit_xml(results, gaps))
     else:
-        click.echo("\n".join(verify_lines(results, gaps)))
+        from checker.render.colour import paint
+        click.echo(paint("\n".join(verify_lines(results, gaps, verbose))))
     sys.exit(1 if gaps or any(not r.passed for r in results) else 0)
 
 
@@ -441,7 +556,7 @@ def _verify_diff(session: Session, ref: str, case_paths: tuple[str, ...], fmt: s
     else:
         click.echo("\n".join(diff_lines(ref, fixtures, items, len(cases), sum(len(c.items) for c in cases))))
         for e in errors:
-            click.echo(f"error: {e['input']}: {e['reason']}", err=True)
+            _error_line(at_input(e['input'], e['reason']))
     sys.exit(1 if fixtures or items else 0)
 
 
@@ -474,7 +589,7 @@ def requirements(session: Session, treatment: str, day, fmt: str) -> None:
     try:
         req = resolve_treatment(catalog, treatment, day.date() if day else None)
     except InputError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+        _error_line(exc.message)
         sys.exit(2)
     data = checklist(req, catalog, day.date() if day else None)
     if fmt == "json":
@@ -489,7 +604,9 @@ def requirements(session: Session, treatment: str, day, fmt: str) -> None:
 @click.argument("treatment")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--case-id", default=None, help="Case name (default: the output file's name).")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The request's date (written as the date of service; picks the guideline edition). "
+                   "Asked when not given, unless --no-input.")
 @click.option("--no-input", is_flag=True, help="Do not prompt; take answers from --answers.")
 @click.option("--answers", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="YAML mapping of fact name to value (with --no-input, or to pre-fill).")
@@ -507,7 +624,8 @@ def new(session: Session, treatment: str, out: Path, case_id: str | None, day, n
     from checker.ruleset.facts import LEVEL_KINDS
     from checker.yamlio import load_yaml
     catalog = session.catalog()
-    req = resolve_treatment(catalog, treatment, day.date() if day else None)
+    request_date = day.date() if day else None
+    req = resolve_treatment(catalog, treatment, request_date)
     given = answers_from(load_yaml(answers), catalog, str(answers)) if answers else {}
 
     def ask(spec) -> Any:
@@ -523,17 +641,34 @@ def new(session: Session, treatment: str, out: Path, case_id: str | None, day, n
             except ValueError as exc:
                 click.echo(f"  {exc}", err=True)
 
-    if not no_input:
-        click.echo(f"{req.rule.id}: {req.rule.spec.title} ({req.selection}). Answer ? when not documented.")
     from checker.files import folder_problem, write_text
     problem = folder_problem(out.parent)
     if problem:  # before any question is asked
         raise InputError(out, f"cannot write: {problem}")
+    if not no_input and request_date is None:  # the date picks the guideline edition in force
+        request_date = _ask_date()
+        if request_date is not None:
+            req = resolve_treatment(catalog, treatment, request_date)
+    if not no_input:
+        click.echo(f"{req.rule.id}: {req.rule.spec.title} ({req.selection}). Answer ? when not documented.")
     facts = questionnaire(req, catalog, ask, given)
-    data = case_data(req, catalog, facts, case_id or out.stem)
+    data = case_data(req, catalog, facts, case_id or out.stem, request_date)
     write_text(out, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     load_case(out, catalog.vocabulary, catalog.treatments)  # what we wrote must read back
     click.echo(f"wrote {out}; next: imrcheck check {out}")
+
+
+def _ask_date():
+    """The request's date from the prompt (YYYY-MM-DD), None for today; asked again until it reads."""
+    import datetime as dt
+    while True:
+        text = click.prompt("Date of the request (YYYY-MM-DD; empty for today)", default="", show_default=False)
+        if not text.strip():
+            return None
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            click.echo(f"  not a date: {text.strip()!r} (write it as 2026-03-01)", err=True)
 
 
 @main.command()
@@ -560,7 +695,7 @@ def report(session: Session, db: Path | None, from_json: tuple[Path, ...], out: 
     from checker.audit.consistency import analyze, rows_from_audit_json
     from checker.render.consistency_html import write_report
     if bool(db) == bool(from_json):
-        click.echo("error: give either --db FILE or --from-json FILE", err=True)
+        _error_line("give either --db FILE or --from-json FILE")
         sys.exit(2)
     from checker.files import check_suffix, ensure_folder
     check_suffix(out, (".html", ".htm"), "consistency report")

@@ -32,9 +32,11 @@ class InputError(Exception):
         return f"{where}: {self.message}"
 
     def detail(self) -> str:
-        """The error without the file name, for lists that already name the input."""
-        parts = ([f"line {self.line}"] if self.line is not None else []) + ([self.field] if self.field else [])
-        return ": ".join([*parts, self.message])
+        """The error without the file name, for lists that already name the input: `line:col: field: message`
+        (`at_input` puts the name back in front as `path:line:col: ...`)."""
+        where = "" if self.line is None else f"{self.line}:" + ("" if self.column is None else f"{self.column}:")
+        text = ": ".join([*([self.field] if self.field else []), self.message])
+        return f"{where} {text}" if where else text
 
 
 class InputErrors(Exception):
@@ -46,6 +48,15 @@ class InputErrors(Exception):
 
     def detail(self) -> str:
         return "; ".join(e.detail() for e in self.errors)
+
+
+class NotALetterError(InputError):
+    """A text that is neither a case file nor an IMR letter (a progress note read without --treatment)."""
+
+
+def at_input(path: str, reason: str) -> str:
+    """`path:line:col: message` for a reason from `detail()` that starts with its line, else `path: reason`."""
+    return f"{path}:{reason}" if reason[:1].isdigit() and ":" in reason.split(" ", 1)[0] else f"{path}: {reason}"
 
 
 class UsageError(Exception):

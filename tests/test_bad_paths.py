@@ -3,6 +3,7 @@ path and the problem, exit code 2, never a traceback."""
 
 from __future__ import annotations
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -12,6 +13,7 @@ from .conftest import ROOT, SEEDS
 
 SEED = str(SEEDS / "004-selective-nerve-root-block.yaml")
 README = str(ROOT / "README.md")
+NOTE = str(ROOT / "tests" / "data" / "notes" / "pr2-lumbar-radiculopathy.txt")
 
 
 def cases(tmp: str) -> list[tuple[list[str], str]]:
@@ -39,6 +41,15 @@ def cases(tmp: str) -> list[tuple[list[str], str]]:
         (["--rules", "/nonexistent", "verify"], "does not exist"),
         (["--rules", "/nonexistent", "rule"], "does not exist"),
         (["requirements", "frobnicate the spleen"], "unknown treatment"),
+        (["check", tmp], "folder holds no case files or letters"),
+        (["explain", tmp], "folder holds no case files or letters"),
+        (["check", NOTE], "if it is a progress note, add --treatment T"),
+        (["explain", NOTE, "--item", "1"], "if it is a progress note, add --treatment T"),
+        (["check", NOTE, NOTE, "--treatment", "frobnicate the spleen"], "unknown treatment"),  # said once
+        (["check", SEED, SEED, "--report", f"{tmp}/x.md"], "--report writes the report of one case"),
+        (["check", SEED, "--statistics", "--format", "github"], "--statistics prints text or json, not github"),
+        (["--rules", "/nonexistent", "lint", "--format", "sarif"], "does not exist"),
+        (["--color", "always", "check", "/nonexistent.yaml"], "file not found"),
     ]
 
 
@@ -48,5 +59,5 @@ def test_bad_paths_are_one_line_and_exit_2(tmp_path, index):
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2, (args, res.output)
     assert "Traceback" not in res.output and res.exception is None or isinstance(res.exception, SystemExit)
-    lines = [line for line in res.output.splitlines() if line.startswith("error:")]
+    lines = [line for line in click.unstyle(res.output).splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and expected in lines[0], (args, res.output)

@@ -73,8 +73,10 @@ def parse_answer(spec: FactSpec, text: str) -> Any:
     return coerce_value(spec, text)
 
 
-def case_data(req: ResolvedTreatment, catalog: Catalog, facts: dict[str, Any], case_id: str) -> dict[str, Any]:
-    """A case file (as data) with one item for the request and the documented facts."""
+def case_data(req: ResolvedTreatment, catalog: Catalog, facts: dict[str, Any], case_id: str,
+              request_date: dt.date | None = None) -> dict[str, Any]:
+    """A case file (as data) with one item for the request and the documented facts; the request's date, when
+    given, as the date of service (it picks the guideline edition when the case is checked)."""
     vocab = catalog.vocabulary
 
     def plain(v: Any) -> Any:
@@ -89,6 +91,8 @@ def case_data(req: ResolvedTreatment, catalog: Catalog, facts: dict[str, Any], c
     if item_facts:
         item["facts"] = item_facts
     data: dict[str, Any] = {"case": case_id}
+    if request_date is not None:
+        data["dates"] = {"service": request_date.isoformat()}
     if case_facts:
         data["facts"] = case_facts
     data["items"] = [item]

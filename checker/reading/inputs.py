@@ -134,5 +134,21 @@ def collect_inputs(paths: Iterable[str]) -> tuple[list[Path], list[dict[str, str
     return files, errors, skipped
 
 
+def named_inputs(paths: Iterable[str], suffixes: tuple[str, ...] = INPUT_SUFFIXES
+                 ) -> tuple[list[str], list[dict[str, str]]]:
+    """The files to read for `check` and `explain`: a file named directly as it is (reading it names its own
+    problem), and the inputs with one of `suffixes` found in the folders named; with the folders' failures."""
+    files: list[str] = []
+    errors: list[dict[str, str]] = []
+    for raw in paths:
+        if not Path(raw).is_dir():
+            files.append(raw)
+            continue
+        found, failed, _ = collect_inputs([raw])
+        files += [str(f) for f in found if f.suffix.lower() in suffixes]
+        errors += failed
+    return files, errors
+
+
 def count_inputs(paths: Iterable[str]) -> int:
     return sum(1 for _ in iter_inputs(paths))

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.errors import InputError
+from checker.errors import InputError, NotALetterError
 
 
 @dataclass
@@ -322,7 +322,7 @@ def parse_letter_text(text: str, path: str = "<text>") -> Letter:
     elif _ISSUE_L3.search(text):
         letter = _parse_layout_3(lines, path)
     else:
-        raise InputError(path, "no recognizable IMR letter layout (no 'IMR ISSUES, DECISIONS AND RATIONALES', "
+        raise NotALetterError(path, "no recognizable IMR letter layout (no 'IMR ISSUES, DECISIONS AND RATIONALES', "
                                "'IMR DECISION(S) AND RATIONALE(S)' or 'ISSUE AT DISPUTE:' section)")
     if not letter.items:
         raise InputError(path, f"layout {letter.layout} letter with no disputed items")

@@ -63,7 +63,7 @@ def report_markdown(case_id: str, results: list[ItemResult]) -> str:
            f"Prepared by imrcheck {results[0].receipt['imrcheck'] if results else ''} on {dt.date.today()}. "
            "A prediction from the guideline criteria, not a utilization review decision.", ""]
     for r in results:
-        out += [f"## Item {r.index}: {r.request}", ""]
+        out += [f"## Item {r.index}: {md_escape(r.request)}", ""]
         if r.rule is None:
             out += [f"No prediction: {r.selection}", ""]
             continue
@@ -87,7 +87,8 @@ def report_markdown(case_id: str, results: list[ItemResult]) -> str:
             evidence = [f for f in consulted_leaves(c.facts) if f.evidence]
             if evidence:
                 out.append(f"- {c.code} evidence: " + "; ".join(
-                    f"{f.name} = {fact_value(f.value)}: \u201c{f.evidence['quote']}\u201d ({f.evidence['source']})"
+                    f"{f.name} = {md_escape(fact_value(f.value))}: \u201c{md_escape(f.evidence['quote'])}\u201d "
+                    f"({f.evidence['source']})"
                     for f in evidence))
         attach = records_to_attach(r)
         for code, facts in cannot_change(r).items():
@@ -104,53 +105,24 @@ def report_markdown(case_id: str, results: list[ItemResult]) -> str:
     return "\n".join(out)
 
 
+_MARKDOWN_SPECIAL = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>|~"})
+
+
+def md_escape(text: str) -> str:
+    """Text quoted from a record, as Markdown that shows it as written (asterisks stay asterisks, `<` stays
+    text, a `|` does not split a table cell)."""
+    return " ".join(text.split()).translate(_MARKDOWN_SPECIAL)
+
+
 def report_html(markdown_text: str, title: str) -> str:
-    """A self-contained printable HTML page from the report's Markdown (headings, tables, lists, bold)."""
-    import re
+    """A self-contained printable HTML page from the report's Markdown, rendered by markdown-it-py (CommonMark
+    with tables; raw HTML in the text is escaped, never passed through)."""
+    from markdown_it import MarkdownIt
 
-    def inline(text: str) -> str:
-        text = html.escape(text)
-        text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
-        text = re.sub(r"\*(.+?)\*", r"<em>\1</em>", text)
-        return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
-
-    body: list[str] = []
-    in_table = in_list = False
-    for line in markdown_text.splitlines():
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if all(set(c) <= {"-"} for c in cells):
-                continue
-            if not in_table:
-                body.append("<table>")
-                in_table = True
-                body.append("<tr>" + "".join(f"<th>{inline(c)}</th>" for c in cells) + "</tr>")
-                continue
-            body.append("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in cells) + "</tr>")
-            continue
-        if in_table:
-            body.append("</table>")
-            in_table = False
-        if line.startswith("- "):
-            if not in_list:
-                body.append("<ul>")
-                in_list = True
-            item = line[2:].replace("[ ] ", "☐ ", 1)
-            body.append(f"<li>{inline(item)}</li>")
-            continue
-        if in_list:
-            body.append("</ul>")
-            in_list = False
-        if line.startswith("## "):
-            body.append(f"<h2>{inline(line[3:])}</h2>")
-        elif line.startswith("# "):
-            body.append(f"<h1>{inline(line[2:])}</h1>")
-        elif line.strip():
-            body.append(f"<p>{inline(line)}</p>")
-    body += ["</table>"] if in_table else []
-    body += ["</ul>"] if in_list else []
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown_text)
+    body = body.replace("<li>[ ] ", "<li>\u2610 ")  # the checklist's open boxes
     style = ("body{font-family:Georgia,serif;max-width:50em;margin:2em auto;line-height:1.4}"
              "table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:4px;text-align:left}"
              "h2{border-top:2px solid #333;padding-top:.5em}@media print{h2{page-break-before:auto}}")
     return (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-            f"<style>{style}</style></head><body>{''.join(body)}</body></html>")
+            f"<style>{style}</style></head><body>{body}</body></html>")

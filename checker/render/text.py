@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Iterable
 
+from checker.errors import at_input
 from checker.evaluation.checker import CriterionResult, FactUse, ItemResult, consulted_leaves
 from checker.evaluation.verdicts import unconfirmed_reason
 from checker.ruleset.conditions import describe
@@ -351,11 +352,11 @@ def audit_lines(summary: dict[str, Any], results: Iterable[ItemResult], errors: 
         row = c[actual]
         lines.append(f"{actual.capitalize():<20} {row['upheld']:>6}  {row['overturned']:>10}  {row['none']:>4}")
     for e in errors:
-        lines += wrap(f"error: {e['input']}: {e['reason']}")
+        lines.append(f"error: {at_input(e['input'], e['reason'])}")  # one line: editors jump on path:line:col
     for e in skipped:
-        lines += wrap(f"skipped: {e['input']}: {e['reason']}")
+        lines.append(f"skipped: {e['input']}: {e['reason']}")
     for e in warnings:
-        lines += wrap(f"warning: {e['input']}: {e['reason']}")
+        lines.append(f"warning: {e['input']}: {e['reason']}")
     return lines
 
 
@@ -517,12 +518,16 @@ def rule_example_lines(rule: Rule, catalog: Catalog, checker) -> list[str]:
     return lines
 
 
-def verify_lines(results, gaps: list[str]) -> list[str]:
+def verify_lines(results, gaps: list[str], verbose: bool = False) -> list[str]:
+    """The failing fixtures with their problems (every fixture when verbose), the coverage gaps, and a one-line
+    summary; a fixture's line is clipped to 80 columns, a problem (an error naming its file) is never cut."""
     lines = []
     for r in results:
-        lines.append(f"{'pass' if r.passed else 'FAIL'}  {r.rule}  {r.name}")
-        lines += [f"        {p}" for p in r.problems]
-    lines += [f"gap   {g}" for g in gaps]
+        if verbose or not r.passed:
+            lines.append(clip(f"{'pass' if r.passed else 'FAIL'}  {r.rule}  {r.name}", WIDTH))
+            lines += [f"      {p}" for p in r.problems]
+    for g in gaps:
+        lines += wrap(g, 6, first="gap   ")
     failed = sum(not r.passed for r in results)
     lines.append(f"{len(results) - failed} passed, {failed} failed; {len(gaps)} coverage gap(s)")
     return lines
