@@ -57,7 +57,7 @@ def test_check_exit_code_is_1_when_an_item_is_not_certifiable():
 
 def test_check_exit_code_is_0_when_every_item_is_certifiable(tmp_path):
     case = tmp_path / "consult.yaml"
-    case.write_text("case: ok\nfacts: {symptoms_persist_despite_treatment: true}\n"
+    case.write_text("case: ok\ndates: {service: 2016-10-03}\nfacts: {symptoms_persist_despite_treatment: true}\n"
                     "items:\n  - request: Consultation with pain management\n")
     res = run("--engine", "reference", "check", str(case))
     assert res.exit_code == 0, res.output

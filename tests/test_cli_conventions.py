@@ -33,7 +33,7 @@ def run(*args: str, **kwargs):
 
 def certifiable_case(tmp_path):
     case = tmp_path / "consult.yaml"
-    case.write_text("case: ok\nfacts: {symptoms_persist_despite_treatment: true}\n"
+    case.write_text("case: ok\ndates: {service: 2016-10-03}\nfacts: {symptoms_persist_despite_treatment: true}\n"
                     "items:\n  - request: Consultation with pain management\n")
     return str(case)
 
