@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from checker.config import ENGINES, load_settings
-from checker.errors import InputError, InputErrors, UsageError, at_input
+from checker.errors import InputError, InputErrors, UsageError, at_input, error_line
 from checker.session import Session
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -71,9 +71,9 @@ CHECK_FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"
 
 
 def _error_line(text: str) -> None:
-    """One error on one line of stderr (never wrapped: editors jump on its path:line:col)."""
+    """One error on one line of stderr, never wrapped (errors.error_line)."""
     from checker.render.colour import paint
-    click.echo(paint(f"error: {text}"), err=True)
+    click.echo(paint(error_line(text)), err=True)
 
 
 class _Inputs:

@@ -4,6 +4,7 @@ and field), several problems found in one pass, and a usage error."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -70,3 +71,12 @@ def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:
     if not close:
         return ""
     return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+
+
+_LOCATED = re.compile(r"\S+:\d+(:\d+)?: ")
+
+
+def error_line(text: str) -> str:
+    """An error as one output line: `path:line:col: message` as it is (editors and CI problem matchers jump on
+    it), anything else after `error: `."""
+    return text if _LOCATED.match(text) else f"error: {text}"

@@ -28,7 +28,7 @@ def test_malformed_yaml_names_file_and_line(tmp_path):
     res = run("check", str(bad))
     assert res.exit_code == 2
     assert f"{bad}:" in res.output and "malformed YAML" in res.output and len(res.output.splitlines()) == 1
-    assert res.output.startswith(f"error: {bad}:4:1: malformed YAML")  # path:line:col, as editors jump on
+    assert res.output.startswith(f"{bad}:4:1: malformed YAML")  # path:line:col, as editors jump on
 
 
 def test_audit_names_the_line_as_path_line_col(tmp_path):
@@ -37,7 +37,7 @@ def test_audit_names_the_line_as_path_line_col(tmp_path):
     [error] = data["errors"]
     assert error["reason"].startswith("4:1: malformed YAML")
     text = run("audit", str(bad)).output
-    assert any(line.startswith(f"error: {bad}:4:1: malformed YAML") for line in text.splitlines())
+    assert any(line.startswith(f"{bad}:4:1: malformed YAML") for line in text.splitlines())
 
 
 def test_unknown_fact_in_a_case(tmp_path):

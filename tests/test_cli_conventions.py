@@ -62,7 +62,7 @@ def test_check_exit_code_is_the_worst_of_the_inputs_and_a_bad_input_does_not_sto
     assert "(" + ok + ")" in res.stdout and "(" + SNRB + ")" in res.stdout  # the rest went on
     errors = res.stderr.splitlines()
     assert len(errors) == 2
-    assert errors[0].startswith(f"error: {bad}:4:1: malformed YAML")
+    assert errors[0].startswith(f"{bad}:4:1: malformed YAML")
     assert errors[1] == "error: no/such.yaml: file not found"
 
 
@@ -189,7 +189,7 @@ def test_an_input_that_cannot_be_read_is_in_the_sarif_and_github_output(tmp_path
     bad = tmp_path / "bad.yaml"
     bad.write_text("case: x\nitems:\n  - request: [unclosed\n")
     res = run("check", SNRB, str(bad), "--format", "sarif")
-    assert res.exit_code == 2 and res.stderr.startswith(f"error: {bad}:4:1:")
+    assert res.exit_code == 2 and res.stderr.startswith(f"{bad}:4:1:")
     log = json.loads(res.stdout)
     assert_sarif_2_1_0(log)
     [invocation] = log["runs"][0]["invocations"]
@@ -312,10 +312,10 @@ def test_audit_text_error_lines_are_path_line_col_on_one_line(tmp_path):
     typo = tmp_path / "typo.yaml"
     typo.write_text("case: x\nitems:\n  - request: Lumbar ESI\n    outcom: upheld\n")
     res = run("audit", str(tmp_path))
-    errors = [line for line in res.stdout.splitlines() if line.startswith("error:")]
+    errors = [line for line in res.stdout.splitlines() if line.startswith(str(tmp_path))]
     assert len(errors) == 2, res.stdout
-    assert re.fullmatch(rf"error: {re.escape(str(bad))}:4:\d+: malformed YAML: .*", errors[0])
-    assert errors[1].startswith(f"error: {typo}:4: items.0.outcom: unknown field 'outcom'")
+    assert re.fullmatch(rf"{re.escape(str(bad))}:4:\d+: malformed YAML: .*", errors[0])
+    assert errors[1].startswith(f"{typo}:4: items.0.outcom: unknown field 'outcom'")
     assert len(errors[0]) > 80  # not wrapped: the next line is not a continuation
     after = res.stdout.splitlines()[res.stdout.splitlines().index(errors[0]) + 1]
     assert after.startswith("error:")

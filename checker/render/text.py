@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Iterable
 
-from checker.errors import at_input
+from checker.errors import at_input, error_line
 from checker.evaluation.checker import CriterionResult, FactUse, ItemResult, consulted_leaves
 from checker.evaluation.verdicts import unconfirmed_reason
 from checker.ruleset.conditions import describe
@@ -352,7 +352,7 @@ def audit_lines(summary: dict[str, Any], results: Iterable[ItemResult], errors: 
         row = c[actual]
         lines.append(f"{actual.capitalize():<20} {row['upheld']:>6}  {row['overturned']:>10}  {row['none']:>4}")
     for e in errors:
-        lines.append(f"error: {at_input(e['input'], e['reason'])}")  # one line: editors jump on path:line:col
+        lines.append(error_line(at_input(e["input"], e["reason"])))  # one line: editors jump on path:line:col
     for e in skipped:
         lines.append(f"skipped: {e['input']}: {e['reason']}")
     for e in warnings:
