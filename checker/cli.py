@@ -79,7 +79,7 @@ def check(session: Session, case: str, treatment: str | None, report_path: Path 
 
     Exit 0 when every item is predicted certifiable, 1 when a criterion is not met or not documented
     (as --fail-on selects), 2 on bad input."""
-    from checker.render.jsonout import to_json
+    from checker.render.jsonout import check_document, to_json
     from checker.render.text import check_lines, note_layout_lines, note_lines
     if report_path is not None:
         from checker.files import check_suffix
@@ -93,8 +93,7 @@ def check(session: Session, case: str, treatment: str | None, report_path: Path 
         loaded = session.read(case)
     results = session.checker(what_if=True).check_case(loaded)
     if fmt == "json":
-        payload = {"case": loaded.case, "items": [r.to_dict() for r in results]}
-        click.echo(to_json({**payload, "note": layout.to_dict()} if layout is not None else payload))
+        click.echo(to_json(check_document(loaded.case, results, layout)))
     else:
         click.echo("\n".join(found_lines + check_lines(loaded.case, case, results)))
     if report_path is not None:
@@ -527,6 +526,20 @@ def new(session: Session, treatment: str, out: Path, case_id: str | None, day, n
     write_text(out, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     load_case(out, catalog.vocabulary, catalog.treatments)  # what we wrote must read back
     click.echo(f"wrote {out}; next: imrcheck check {out}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback makes the page (patient data) reachable from other "
+                   "machines: a warning says so.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.pass_obj
+def serve(session: Session, host: str, port: int) -> None:
+    """A local web page for office staff: pick the treatment, answer the questions its criteria need (or paste a
+    progress note), see the likely decision and what would change it, download the report and the case file.
+    Also a JSON API: POST /api/check, GET /api/requirements."""
+    from checker.web.app import serve as run
+    run(session, host, port, say=lambda text: click.echo(text, err=True))
 
 
 @main.command()
