@@ -203,6 +203,7 @@ def test_a_pasted_note_prefills_the_answers_with_its_quotes(client, session, tmp
         assert f'“{found[name].evidence.quote}”'.replace("'", "&#39;") in res.text
     assert re.search(r'name="a:radicular_exam_findings" value="yes"[^>]*\n?\s*checked', res.text)
     assert "date of service 2024-03-01" in res.text
+    assert "edition in force on 2024-03-01" in res.text  # without a request date, the note's picks the edition
     # the staff change one answer; the others keep the note's values and quotes in the case file
     form = {"treatment": ESI, "note": NOTE, "case": "from-note", "a:radicular_exam_findings": "no"}
     data = yaml.safe_load(client.post("/download/case.yaml", data=form).text)
@@ -216,6 +217,9 @@ def test_bad_answers_and_unknown_treatments_are_shown_on_the_page(client):
     res = client.post("/check", data={"treatment": ESI, "a:prior_procedure_count": "many"})
     assert res.status_code == 422 and 'id="errors"' in res.text
     assert "prior_procedure_count: expected a whole number, got &#39;many&#39;" in res.text
+    download = client.post("/download/case.yaml", data={"treatment": ESI, "a:prior_procedure_count": "many"})
+    assert download.status_code == 422
+    assert download.text == "<web form>: prior_procedure_count: expected a whole number, got 'many'\n"
     res = client.post("/questionnaire", data={"treatment": "foo bar"})
     assert res.status_code == 422 and "unknown treatment &#39;foo bar&#39;" in res.text
     res = client.post("/questionnaire", data={"treatment": ESI, "date": "03/01/2024"})

@@ -71,6 +71,7 @@ class Filled:
     req: ResolvedTreatment
     questions: list[Question]
     facts: dict[str, Any]  # request attributes, answers, and what the note documents beyond the questions
+    day: dt.date | None  # the request date: the form's, else the note's date of service (None: today)
     note_entries: dict[str, FactEntry] = field(default_factory=dict)
     note_case: Case | None = None
     layout: Any = None  # the note's layout (date of service, sections)
@@ -102,18 +103,19 @@ def form_text(spec: FactSpec, value: Any) -> str:
 
 
 def fill(session: Session, page: PageInput) -> Filled:
-    """Resolve the treatment (on the request date), read the note if one was pasted, and run the questionnaire:
-    each question takes the form's answer, else the note's value, else not documented. InputError for an
-    unknown treatment, as `requirements` and `new` say it."""
+    """Read the note if one was pasted, resolve the treatment on the request date (the form's, else the note's
+    date of service), and run the questionnaire: each question takes the form's answer, else the note's value,
+    else not documented. InputError for an unknown treatment, as `requirements` and `new` say it."""
     catalog = session.catalog()
     if not page.treatment:
         raise InputError(PAGE_SOURCE, "name the treatment (a code or the request as written)", field="treatment")
-    req = resolve_treatment(catalog, page.treatment, page.date)
     note_case = layout = None
     note_entries: dict[str, FactEntry] = {}
     if page.note.strip():
         note_case, _, layout = session.note_case(page.case_id, page.note, page.treatment, page.date)
         note_entries = {**note_case.facts, **note_case.items[0].facts}
+    day = page.date or (note_case.dates.service if note_case else None)
+    req = resolve_treatment(catalog, page.treatment, day)
     questions: list[Question] = []
 
     def ask(spec: FactSpec) -> Any:
@@ -136,7 +138,7 @@ def fill(session: Session, page: PageInput) -> Filled:
     answered = questionnaire(req, catalog, ask)
     asked = {q.spec.name for q in questions}
     facts = {**{k: e.value for k, e in note_entries.items() if k not in asked}, **answered}
-    return Filled(req, questions, facts, note_entries, note_case, layout)
+    return Filled(req, questions, facts, day, note_entries, note_case, layout)
 
 
 def case_document(session: Session, page: PageInput, filled: Filled) -> dict[str, Any]:
@@ -144,9 +146,8 @@ def case_document(session: Session, page: PageInput, filled: Filled) -> dict[str
     the note's) and the note's quote as evidence for every value the note documents and the form kept."""
     catalog = session.catalog()
     data = case_data(filled.req, catalog, filled.facts, page.case_id)
-    service = page.date or (filled.note_case.dates.service if filled.note_case else None)
-    if service is not None:
-        data = {"case": data.pop("case"), "dates": {"service": service.isoformat()}, **data}
+    if filled.day is not None:
+        data = {"case": data.pop("case"), "dates": {"service": filled.day.isoformat()}, **data}
     for facts in (data.get("facts", {}), data["items"][0].get("facts", {})):
         for name, value in facts.items():
             entry = filled.note_entries.get(name)

@@ -21,7 +21,7 @@ from checker.render.office import records_to_attach, report_html, report_markdow
 from checker.render.text import BASIS_TEXT, cannot_change, change_text, conditional_text, fact_value, parse_text
 from checker.ruleset.facts import LEVEL_KINDS
 from checker.session import Session
-from checker.web.forms import ANSWER_PREFIX, PageInput, build_case, case_document, fill, read_form
+from checker.web.forms import ANSWER_PREFIX, PAGE_SOURCE, PageInput, build_case, case_document, fill, read_form
 from checker.yamlio import MAX_BYTES
 
 API_SOURCE = "<request body>"  # the name errors give a POST /api/check body, as the CLI names a case file
@@ -109,7 +109,7 @@ class Pages:
             page = await self._input(request)
             filled = fill(self.session, page)
             if filled.errors:
-                raise InputError(None, "; ".join(filled.errors))
+                raise InputError(PAGE_SOURCE, "; ".join(filled.errors))
             data = case_document(self.session, page, filled)
             case = build_case(self.session, data)
         except (InputError, InputErrors) as exc:
