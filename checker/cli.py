@@ -144,7 +144,7 @@ def check(session: Session, paths: tuple[str, ...], treatment: str | None, repor
     item has no decision (as --fail-on selects), 2 on bad input (the other inputs are still checked)."""
     from checker.render.colour import paint
     from checker.render.findings import criterion_counts, github, problem_finding, result_findings, result_rules, sarif
-    from checker.render.jsonout import to_json
+    from checker.render.jsonout import check_document, to_json
     from checker.render.text import check_lines, note_layout_lines, note_lines
     if statistics and fmt in ("sarif", "github"):
         raise UsageError(f"--statistics prints text or json, not {fmt}")
@@ -161,8 +161,7 @@ def check(session: Session, paths: tuple[str, ...], treatment: str | None, repor
         checked.append((loaded, results))
         failing |= any(_fails(r, fail_on) for r in results)
         if fmt == "json":
-            payload = {"case": loaded.case, "items": [r.to_dict() for r in results]}
-            payloads.append({**payload, "note": layout.to_dict()} if layout is not None else payload)
+            payloads.append(check_document(loaded.case, results, layout))
         elif fmt in ("sarif", "github"):
             findings += result_findings(path, results)
         elif not statistics:
@@ -669,6 +668,20 @@ def _ask_date():
             return dt.date.fromisoformat(text.strip())
         except ValueError:
             click.echo(f"  not a date: {text.strip()!r} (write it as 2026-03-01)", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback makes the page (patient data) reachable from other "
+                   "machines: a warning says so.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.pass_obj
+def serve(session: Session, host: str, port: int) -> None:
+    """A local web page for office staff: pick the treatment, answer the questions its criteria need (or paste a
+    progress note), see the likely decision and what would change it, download the report and the case file.
+    Also a JSON API: POST /api/check, GET /api/requirements."""
+    from checker.web.app import serve as run
+    run(session, host, port, say=lambda text: click.echo(text, err=True))
 
 
 @main.command()

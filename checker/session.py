@@ -12,6 +12,8 @@ from checker.config import Settings, check_rules_dir
 from checker.errors import InputError, UsageError
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from checker.evaluation.checker import Checker
     from checker.evaluation.engine import Evaluator
     from checker.reading.cases import Case
@@ -87,13 +89,18 @@ class Session:
     def read_note(self, path: str | Path, treatment: str):
         """A treating office's progress note (PR-2) as a one-item case for `treatment` (a code or free text),
         the ResolvedTreatment the treatment resolves to, and the note's layout (sections, date of service)."""
-        from checker.evaluation.selection import resolve_treatment
-        from checker.reading.cases import case_from_note
-        catalog = self.catalog()
         try:
             text = Path(path).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise InputError(path, exc.strerror or str(exc)) from None
+        return self.note_case(Path(path).stem, text, treatment)
+
+    def note_case(self, name: str, text: str, treatment: str, date: dt.date | None = None):
+        """`read_note` for a note's text (the web page's pasted note): the case named `name`, the treatment, the
+        layout. `date` is the date of service when given (else the note's own, else today)."""
+        from checker.evaluation.selection import resolve_treatment
+        from checker.reading.cases import case_from_note
+        catalog = self.catalog()
         req = resolve_treatment(catalog, treatment, None)
-        case = case_from_note(Path(path).stem, text, req.request.text, req.treatment, self.extractor(), catalog)
+        case = case_from_note(name, text, req.request.text, req.treatment, self.extractor(), catalog, date)
         return case, req, self.extractor().layout(text)

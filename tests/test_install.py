@@ -30,6 +30,8 @@ def test_the_wheel_carries_every_rules_file(wheel):
     bundled = {f"checker/_rules/{p.relative_to(ROOT / 'rules').as_posix()}" for p in (ROOT / "rules").rglob("*.yaml")}
     assert bundled and bundled <= names
     assert "checker/ruleset/layout.py" in names and "checker/audit/batch.py" in names
+    assert {"checker/web/templates/questionnaire.html", "checker/web/templates/result.html",
+            "checker/web/static/style.css"} <= names  # `imrcheck serve` from an installed wheel
 
 
 def test_an_installed_imrcheck_audits_the_seeds_from_another_folder(wheel, tmp_path):

@@ -64,10 +64,13 @@ def parse_answer(spec: FactSpec, text: str) -> Any:
         if lowered in ("n", "no", "false", "f"):
             return False
         raise ValueError("answer y, n, or ? for not documented")
-    if spec.type is FactType.INTEGER:
-        return coerce_value(spec, int(text))
-    if spec.type is FactType.NUMBER:
-        return coerce_value(spec, float(text))
+    if spec.type in (FactType.INTEGER, FactType.NUMBER):
+        try:
+            number = int(text) if spec.type is FactType.INTEGER else float(text)
+        except ValueError:
+            kind = "a whole number" if spec.type is FactType.INTEGER else "a number"
+            raise ValueError(f"expected {kind}, got {text!r}") from None
+        return coerce_value(spec, number)
     if spec.type is FactType.LEVELS:
         return check_level_kind(spec, coerce_value(spec, [p for p in text.replace(";", ",").split(",") if p.strip()]))
     return coerce_value(spec, text)

@@ -12,6 +12,13 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, default=str)
 
 
+def check_document(case_id: str, results: list, layout: Any = None) -> dict[str, Any]:
+    """The document of `imrcheck check --format json` (and the web API's POST /api/check): the case, its items'
+    results (ItemResult), and for a progress note how it was read (its layout)."""
+    payload = {"case": case_id, "items": [r.to_dict() for r in results]}
+    return {**payload, "note": layout.to_dict()} if layout is not None else payload
+
+
 def write_document(out: IO[str], parts: list[tuple[str, Any]], indent: int = 2) -> None:
     """Write one JSON object whose members are written in order as they come: a member whose value is an
     iterator (not a list or dict) is written element by element, so a generator of any length streams through
