@@ -157,19 +157,30 @@ def test_answers_change_the_questions_as_they_change_what_new_asks(client, sessi
 
 
 def test_the_page_checks_the_answers_as_check_would(client, session):
-    form = {"treatment": ESI, "date": "2024-03-01", "case": "esi one", "a:radicular_exam_findings": "yes",
+    form = {"treatment": ESI, "date": "2017-03-01", "case": "esi one", "a:radicular_exam_findings": "yes",
             "a:imaging_nerve_root_compromise": "yes", "a:imaging_levels": "L4-L5", "a:radicular_exam_levels": "L5",
             "a:conservative_care_failed": "no", "a:prior_procedure_count": "0"}
     res = client.post("/check", data=form)
     assert res.status_code == 200
-    case = {"case": "esi-one", "dates": {"service": "2024-03-01"},
+    case = {"case": "esi-one", "dates": {"service": "2017-03-01"},
             "facts": {"radicular_exam_findings": True, "imaging_nerve_root_compromise": True,
                       "imaging_levels": ["L4-L5"], "radicular_exam_levels": ["L5"], "conservative_care_failed": False},
             "items": [{"request": ESI, "facts": {"prior_procedure_count": 0}}]}
     expected = client.post("/api/check", json=case).json()["items"][0]
     assert checklist_on(res.text) == [(c["code"], c["verdict"]) for c in expected["criteria"]]
     assert ("Likely CERTIFIED" if expected["decision"] == "certify" else "Likely NOT certified") in res.text
-    assert "What would change the decision" in res.text and "edition in force on 2024-03-01" in res.text
+    assert "What would change the decision" in res.text and "edition in force on 2017-03-01" in res.text
+
+
+def test_a_rule_whose_criteria_are_unconfirmed_gives_no_decision_on_the_page(client):
+    form = {"treatment": ESI, "date": "2024-03-01", "case": "esi today", "a:radicular_exam_findings": "yes",
+            "a:conservative_care_failed": "yes"}
+    res = client.post("/check", data=form)
+    assert res.status_code == 200
+    assert "No decision: the criteria in force are not confirmed" in res.text
+    assert "Likely CERTIFIED" not in res.text and "Likely NOT certified" not in res.text
+    assert "are not confirmed from a public source" in res.text and "What would change the decision" not in res.text
+    assert checklist_on(res.text)  # the advisory criteria are still shown, as guidance
 
 
 def test_downloads_are_the_report_and_a_case_file_check_takes(client, tmp_path):
