@@ -76,24 +76,28 @@ class Pages:
         return self.page(request, "questionnaire.html", page=PageInput("", None, "", "", {}), filled=None,
                          errors=[])
 
-    async def questionnaire(self, request: Request) -> Response:
-        """The request as read and the questions its criteria need (again after an answer changed)."""
+    async def _filled(self, request: Request):
+        """The form read and its answers filled in, or the questionnaire page again with the errors (422)."""
         try:
             page = await self._input(request)
-            filled = fill(self.session, page)
+            return page, fill(self.session, page), None
         except (InputError, InputErrors) as exc:
-            return self.page(request, "questionnaire.html", 422, page=read_form_lenient(await request.form()),
-                             filled=None, errors=error_lines(exc))
+            return None, None, self.page(request, "questionnaire.html", 422,
+                                         page=read_form_lenient(await request.form()), filled=None,
+                                         errors=error_lines(exc))
+
+    async def questionnaire(self, request: Request) -> Response:
+        """The request as read and the questions its criteria need (again after an answer changed)."""
+        page, filled, refused = await self._filled(request)
+        if refused is not None:
+            return refused
         return self.page(request, "questionnaire.html", page=page, filled=filled, errors=[])
 
     async def check(self, request: Request) -> Response:
         """The result: decision, basis, checklist with citations and evidence, what would change it."""
-        try:
-            page = await self._input(request)
-            filled = fill(self.session, page)
-        except (InputError, InputErrors) as exc:
-            return self.page(request, "questionnaire.html", 422, page=read_form_lenient(await request.form()),
-                             filled=None, errors=error_lines(exc))
+        page, filled, refused = await self._filled(request)
+        if refused is not None:
+            return refused
         if filled.errors:  # an answer that is not a value of its type: ask again
             return self.page(request, "questionnaire.html", 422, page=page, filled=filled, errors=filled.errors)
         data = case_document(self.session, page, filled)
