@@ -469,7 +469,9 @@ class Extractor:
         anywhere = [f"(?P<t{i}>{_word(p)})" for i, (p, _) in enumerate(entries) if firsts[i] is None]
         self._any_bucket = _compile("|".join(anywhere)) if anywhere else None
         abbrev = "|".join(re.escape(a.rstrip(".")) for a in ctx.abbreviations) or "(?!)"
-        self._no_break = re.compile(rf"(?:\b(?:{abbrev})|(?:^|[\s:.(])\d{{1,2}})\.$", re.IGNORECASE)
+        # an abbreviation's period, or a list number's ("Diagnoses: 1. ...") after a colon, period or parenthesis
+        # (not a number that ends a sentence: "rated 7 out of 10. She...")
+        self._no_break = re.compile(rf"(?:\b(?:{abbrev})|(?:^|[:.(;] ?)\d{{1,2}})\.$", re.IGNORECASE)
 
     # ---- text preparation -----------------------------------------------------------------------
 
@@ -482,7 +484,7 @@ class Extractor:
             pos += m.end() - m.start() + 1
         starts = [0]
         for m in _SENTENCE_END.finditer(norm):
-            if not self._no_break.search(norm, max(0, m.start() - 12), m.start() + 1):
+            if not self._no_break.search(norm, max(0, m.start() - 12), m.start()):  # the text up to the period
                 starts.append(m.end())
         prepared = _Text(norm, _lower_text(norm), norm_starts, [m.start() for m in tokens], starts, source)
         parts = self.sections.parts(text) if source == "summary" else None
