@@ -42,7 +42,7 @@ import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from checker.errors import InputError, did_you_mean
-from checker.reading.dates import FoundDate, find_dates, months_between, service_date, weeks_between
+from checker.reading.dates import FoundDate, find_dates, months_between, request_form_date, service_date, weeks_between
 from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, list_value
 from checker.reading.requests import find_levels, normalize_request
 from checker.reading.sections import NoteDate, NoteLayout, Part, Section, load_sections
@@ -194,6 +194,7 @@ class Pattern(BaseModel):
     source: Literal["summary", "request", "any"] = "summary"
     in_sentence: str | None = None     # regex the sentence must also contain (e.g. MRI for imaging findings)
     in_text: str | None = None         # regex the whole text must contain (e.g. treatment given, for persistence)
+    not_in_text: str | None = None     # regex the whole text must not contain (e.g. a chronic course, for acute)
     when_request: str | None = None    # regex the request must contain (e.g. physical therapy for sessions)
     when_treatment: list[str] | None = None
     region: Literal["request"] | None = None  # the sentence names the request's body site, or no site at all
@@ -205,7 +206,7 @@ class Pattern(BaseModel):
     def _sections(cls, names: list[str] | None, info: ValidationInfo) -> list[str] | None:
         return _section_names(names, info)
 
-    @field_validator("regex", "in_sentence", "in_text", "when_request")
+    @field_validator("regex", "in_sentence", "in_text", "not_in_text", "when_request")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         if value is not None:
@@ -225,6 +226,17 @@ class Pattern(BaseModel):
         return self
 
 
+class Veto(BaseModel):
+    """Another fact whose documented value rules this one out: `fact` above `above` (a strain 40 weeks after the
+    injury is not acute)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fact: str = Field(min_length=1)
+    above: float
+    why: str = Field(min_length=1, description="what the veto means, for the rule author")
+
+
 class FactRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -239,6 +251,10 @@ class FactRule(BaseModel):
     when_treatment: list[str] | None = None  # item-scope facts: only for these treatment codes
     sections: list[str] | None = None      # as Pattern.sections, for every pattern (and list) without its own
     not_sections: list[str] | None = None
+    vetoed_by: list[Veto] = []  # the fact is not documented when one of these holds (Extractor.vetoed, cases.py)
+    # durations (weeks_since, months_since) count to the reference date, or to the date of the request for
+    # authorization when the summary gives one ("conservative care before the request")
+    until: Literal["reference", "request_form"] = "reference"
 
     @field_validator("sections", "not_sections")
     @classmethod
@@ -290,6 +306,11 @@ class ExtractionFile(BaseModel):
                     coerce_value(spec, value)
                 except ValueError as exc:
                     raise ValueError(f"{name}: {exc}") from None
+            for veto in rule.vetoed_by:
+                if veto.fact not in vocab:
+                    raise ValueError(f"{name}: vetoed_by: {vocab.unknown(veto.fact)}")
+                if vocab[veto.fact].type not in (FactType.INTEGER, FactType.NUMBER):
+                    raise ValueError(f"{name}: vetoed_by: {veto.fact!r} is not a number fact")
             for p in rule.patterns:
                 if p.region is not None and spec.scope != "item":
                     raise ValueError(f"{name}: `region: request` is for item facts (a case fact has no request)")
@@ -332,6 +353,7 @@ class _Text:
     sections: list[str | None] = field(default_factory=list)  # each sentence's section (empty: none found)
     bodies: dict[int, int] = field(default_factory=dict)  # a sentence that opens with a heading -> after it
     reference: dt.date | None = None  # the date the text is read against (weeks_since)
+    request_form: dt.date | None = None  # the date of the request for authorization the text gives, if any
     _found: dict[re.Pattern, bool] = field(default_factory=dict)
     _sites: dict[int, set[str]] = field(default_factory=dict)
 
@@ -441,7 +463,8 @@ class Extractor:
                                            p.when_request and _compile(p.when_request),
                                            vocabulary[name].scope, vocabulary[name].type,
                                            ("summary", "request") if p.source == "any" else (p.source,),
-                                           _anchor(_lower_pattern(piece)), required_literals(_lower_pattern(piece)))
+                                           _anchor(_lower_pattern(piece)), required_literals(_lower_pattern(piece)),
+                                           p.not_in_text and _compile(p.not_in_text))
                           for name, rule in self.rules.items() for p in rule.patterns
                           for piece in _alternatives(p.regex)]
         self._literals = _automaton({lit for cp in self._patterns if cp.required for lit in cp.required})
@@ -551,6 +574,8 @@ class Extractor:
         if self._summary is None or self._summary[0] != (summary, reference_date):
             prepared = self._prepare(summary, "summary")
             prepared.reference = reference_date
+            form = request_form_date(prepared.norm, reference_date)
+            prepared.request_form = form.date if form else None
             self._summary = ((summary, reference_date), prepared, self._context_hits(prepared), {}, [],
                              _present(self._literals, prepared))
             if self.lists:
@@ -602,6 +627,18 @@ class Extractor:
         if lists:
             out.update(self._from_lists(lists, summary_text, request, treatment, scope, out))
         return out
+
+    def request_form(self, summary: str, reference_date: dt.date | None) -> dt.date | None:
+        """The date of the request for authorization a summary gives (dates.request_form_date), if any."""
+        found = request_form_date(" ".join(summary.split()), reference_date)
+        return found.date if found else None
+
+    def vetoed(self, values: dict[str, Any]) -> list[str]:
+        """The facts of `values` (documented values by name) that another documented value rules out (`vetoed_by`);
+        the case builders drop them once every value is known (a letter's own dates give the weeks since injury)."""
+        return [name for name in values
+                if name in self.rules and any(values.get(v.fact) is not None and values[v.fact] > v.above
+                                              for v in self.rules[name].vetoed_by)]
 
     def _check_list_matches(self, folder: Path, treatments: TreatmentVocabulary) -> None:
         """Every name a `from_list` match gives is known to the request lexicon or the treatment codes."""
@@ -696,6 +733,8 @@ class Extractor:
             return found
         if cp.in_text is not None and not text.contains(cp.in_text):
             return found
+        if cp.not_in_text is not None and text.contains(cp.not_in_text):
+            return found
         starts = text.sentence_starts
         allowed = self._in_sections(cp.pattern.sections or cp.rule.sections,
                                     cp.pattern.not_sections or cp.rule.not_sections, text)
@@ -708,7 +747,7 @@ class Extractor:
                     continue
                 value = self._value(cp, m, text, hits, request_levels)
                 if value is not None:
-                    since = _since(m, text, cp.pattern.convert, hits) if cp.pattern.convert in SINCE else None
+                    since = _since(m, text, cp.pattern.convert, hits, cp.rule.until) if cp.pattern.convert in SINCE else None
                     note = since[1] if since and since[0] == value else None
                     found.append(_Mention(value, m.start(), _quote_span(text, m.start()), text, note))
         return found
@@ -779,7 +818,7 @@ class Extractor:
             found = find_levels(m.group(pattern.capture) or "")
             value = levels_overlap(found, request_levels) if found and request_levels else None
         elif pattern.convert in SINCE:
-            since = _since(m, text, pattern.convert, hits)
+            since = _since(m, text, pattern.convert, hits, rule.until)
             value = since[0] if since else None
         else:
             value = _convert(pattern, m, cp.type)
@@ -806,6 +845,7 @@ class _CompiledPattern:
     sources: tuple[str, ...]
     anchor: str = ""  # literal text every match starts with: when absent from a text, skip the regex
     required: frozenset[str] | None = None  # literals of which every match has one (None: always run)
+    not_in_text: re.Pattern | None = None
 
 
 def _automaton(literals: set[str]):
@@ -892,7 +932,8 @@ def _convert(pattern: Pattern, m: re.Match, ftype: FactType) -> Any:
     return int(n) if ftype is FactType.INTEGER else n
 
 
-def _since(m: re.Match, text: _Text, convert: str, hits: list[tuple[int, int, Any]]) -> tuple[float, str] | None:
+def _since(m: re.Match, text: _Text, convert: str, hits: list[tuple[int, int, Any]],
+           until_date: str = "reference") -> tuple[float, str] | None:
     """Weeks (months for months_since) from the date of group `date` to the date of group `until` when it
     matched, else to the text's reference date, with a note saying how. When group `date` takes no part in the
     match: the date of service in effect ("On 10/27/2016, ... The patient was prescribed naproxen"). A relative
@@ -909,12 +950,16 @@ def _since(m: re.Match, text: _Text, convert: str, hits: list[tuple[int, int, An
     if start is None or (has_until and until is None) or (not has_until and reference is None):
         return None
     end = until[0].date if until else reference
+    to_form = (until is None and until_date == "request_form" and text.request_form is not None
+               and start[0].date <= text.request_form <= end)
+    end = text.request_form if to_form else end
     if end < start[0].date:  # after the request (or an interval backwards): not a time the record gives
         return None
     unit = "months" if convert == "months_since" else "weeks"
     value = (months_between if unit == "months" else weeks_between)(start[0].date, end)
     counted = f" from {anchor.isoformat()}" if start[0].relative and anchor != reference else ""
-    to = f"{until[1]!r} ({end.isoformat()})" if until else f"the reference date {end.isoformat()}"
+    to = (f"{until[1]!r} ({end.isoformat()})" if until else f"the request for authorization {end.isoformat()}"
+          if to_form else f"the reference date {end.isoformat()}")
     said = f"{start[1]!r}" if m.group("date") is not None else f"the date of service {start[1]!r}"
     return value, f"{said}{counted} = {start[0].date.isoformat()}, {value:g} {unit} to {to}"
 
