@@ -30,6 +30,7 @@ Only the summary and the request are ever read: the caller cannot pass rationale
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -237,6 +238,17 @@ class Veto(BaseModel):
     why: str = Field(min_length=1, description="what the veto means, for the rule author")
 
 
+class Addends(BaseModel):
+    """What a found number is added to: the request's attributes (`request`, which the request must give) and other
+    documented facts of the same reading (`facts`, 0 when not documented). Visits UR authorized + the visits
+    requested + the visits completed = the course's total."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    request: list[str] = []
+    facts: list[str] = []
+
+
 class FactRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -255,6 +267,7 @@ class FactRule(BaseModel):
     # durations (weeks_since, months_since) count to the reference date, or to the date of the request for
     # authorization when the summary gives one ("conservative care before the request")
     until: Literal["reference", "request_form"] = "reference"
+    add: Addends | None = None  # the value found is a part of the fact: the rest is added (_with_addends)
 
     @field_validator("sections", "not_sections")
     @classmethod
@@ -306,6 +319,13 @@ class ExtractionFile(BaseModel):
                     coerce_value(spec, value)
                 except ValueError as exc:
                     raise ValueError(f"{name}: {exc}") from None
+            for part in (rule.add.request + rule.add.facts) if rule.add else []:
+                if part not in vocab:
+                    raise ValueError(f"{name}: add: {vocab.unknown(part)}")
+                if vocab[part].type not in (FactType.INTEGER, FactType.NUMBER):
+                    raise ValueError(f"{name}: add: {part!r} is not a number fact")
+            if rule.add and spec.type not in (FactType.INTEGER, FactType.NUMBER):
+                raise ValueError(f"{name}: add is for integer or number facts")
             for veto in rule.vetoed_by:
                 if veto.fact not in vocab:
                     raise ValueError(f"{name}: vetoed_by: {vocab.unknown(veto.fact)}")
@@ -626,6 +646,28 @@ class Extractor:
                 out[name] = _extracted(name, coerce_value(self.vocabulary[name], value), mention)
         if lists:
             out.update(self._from_lists(lists, summary_text, request, treatment, scope, out))
+        if any(self.rules[name].add for name in out):
+            out = self._with_addends(out, request)
+        return out
+
+    def _with_addends(self, found: dict[str, Extracted], request: str) -> dict[str, Extracted]:
+        """The facts whose rule has `add`: the number found plus the request's attributes and the other documented
+        facts it names (not one quoted from the same sentence: that is the same number read twice); left out when
+        the request does not give an attribute it needs."""
+        attributes = normalize_request(request, self.treatments()).attributes if request else {}
+        out = dict(found)
+        for name, entry in found.items():
+            add = self.rules[name].add
+            if add is None:
+                continue
+            if any(attributes.get(a) is None for a in add.request):
+                del out[name]
+                continue
+            parts = [(a, attributes[a]) for a in add.request] + [  # a fact read from the same sentence is this number
+                (f, found[f].value) for f in add.facts if f in found and found[f].start != entry.start]
+            total = coerce_value(self.vocabulary[name], entry.value + sum(v for _, v in parts))
+            said = " + ".join([f"{entry.value:g} found"] + [f"{v:g} {n}" for n, v in parts])
+            out[name] = dataclasses.replace(entry, value=total, note="; ".join(filter(None, [entry.note, said])))
         return out
 
     def request_form(self, summary: str, reference_date: dt.date | None) -> dt.date | None:
