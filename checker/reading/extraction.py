@@ -64,6 +64,7 @@ DATE_RE = re.compile(r"\b\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?\b|\b(?:jan|feb|mar|a
                      r"[a-z]*\.? \d{1,2}(?:, \d{4})?", re.IGNORECASE)
 QUOTE_MAX = 300
 SINCE = ("weeks_since", "months_since")  # converts of a date (group `date`) into the time to a later date
+DRUG_CLASSES = re.compile(r"\{drugs:([a-z_]+(?:,[a-z_]+)*)\}")  # {drugs:nsaid,ketorolac} in a pattern's regex
 
 
 def _compile(pattern: str) -> re.Pattern:
@@ -460,6 +461,10 @@ class Extractor:
                     raise InputError(path, "context triggers are defined in more than one file", field="context")
                 context = parsed.context
             for name, rule in parsed.facts.items():
+                for i, p in enumerate(rule.patterns):
+                    for attr in ("regex", "in_sentence", "in_text", "not_in_text"):
+                        if getattr(p, attr) and DRUG_CLASSES.search(getattr(p, attr)):
+                            setattr(p, attr, self._drug_names(getattr(p, attr), path, f"facts.{name}.patterns.{i}.{attr}"))
                 if name in self.rules:
                     raise InputError(path, f"fact {name!r} has patterns in another extraction file",
                                      field=f"facts.{name}")
@@ -493,6 +498,32 @@ class Extractor:
             for lit in cp.required or ():
                 self._by_literal.setdefault(lit, []).append(index)
         self._unfiltered = {i for i, cp in enumerate(self._patterns) if cp.required is None}
+
+    def _drug_names(self, regex: str, path: Path, where: str) -> str:
+        """A regex with each {drugs:CLASS,...} replaced by the names the drug lexicon (rules/requests/drugs.yaml)
+        gives that class: its ingredients (with brands and synonyms, extended-release ones included) and the
+        products containing one, longest first, so that a fact about a class follows the lexicon."""
+        drugs = self.treatments().lexicon.drugs
+
+        def names(m: re.Match) -> str:
+            classes = m.group(1).split(",")
+            for c in classes:
+                if c not in drugs.classes:
+                    raise InputError(path, f"unknown drug class {c!r}{did_you_mean(c, drugs.classes)}", field=where)
+            ingredients = {n for n, i in drugs.ingredients.items()
+                           if i.drug_class in classes or i.extended_release_class in classes}
+            words = {w.lower() for n in ingredients for w in (n, *drugs.ingredients[n].brands,
+                                                               *drugs.ingredients[n].extended_release_brands,
+                                                               *drugs.ingredients[n].synonyms)}
+            words |= {w.lower() for p in drugs.products.values() if ingredients.intersection(p.ingredients)
+                      for w in p.words}
+            return "(?:" + "|".join(re.escape(w).replace("\\ ", " ") for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
+        expanded = DRUG_CLASSES.sub(names, regex)
+        try:
+            _compile(expanded)
+        except ValueError as exc:
+            raise InputError(path, str(exc), field=where) from None
+        return expanded
 
     def _compile_context(self, ctx: ContextRules) -> None:
         """Triggers, pseudo-triggers and terminations as alternations (longest phrases first), one per
