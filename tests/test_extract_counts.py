@@ -27,3 +27,12 @@ def test_a_count_for_another_therapy_request(extractor):
     found = extractor.extract("Treatment to date has included chiropractic care (8).", "Chiropractic care x6",
                               "CHIROPRACTIC", scope="item")
     assert found[DONE].value == 8
+
+
+@pytest.mark.parametrize("summary, count", [
+    ("She has had two (2) prior lumbar epidural steroid injections.", 2),
+    ("She has had two prior lumbar epidural steroid injections.", 2),
+])
+def test_procedure_counts_with_their_digits(extractor, summary, count):
+    found = extractor.extract(summary, "Lumbar epidural steroid injection L4-5", "ESI-LUMBAR", scope="item")
+    assert found["prior_procedure_count"].value == count
