@@ -1,4 +1,4 @@
-"""Visit counts in every written form (prior_sessions_completed): "x6", "six sessions", "6 visits of",
+"""Counts in every written form (visits, procedures) and generic wordings (plain films): "x6", "six sessions",
 "twelve (12) sessions", "physical therapy (6)"; a frequency or a request is no count of visits had."""
 
 from __future__ import annotations
@@ -36,3 +36,21 @@ def test_a_count_for_another_therapy_request(extractor):
 def test_procedure_counts_with_their_digits(extractor, summary, count):
     found = extractor.extract(summary, "Lumbar epidural steroid injection L4-5", "ESI-LUMBAR", scope="item")
     assert found["prior_procedure_count"].value == count
+
+
+@pytest.mark.parametrize("summary", [
+    "X-rays of the lumbar spine were unremarkable.",
+    "Lumbar spine radiography was normal.",
+    "Plain radiographs of the lumbar spine were negative.",
+    "Radiographic series of the lumbar spine showed no fracture.",
+    "Films of the lumbar spine were within normal limits.",
+])
+def test_plain_films_in_any_generic_wording(extractor, summary):
+    found = extractor.extract(summary, "X-ray of the lumbar spine", "XRAY-LUMBAR", scope="item")
+    assert found["plain_films_nondiagnostic"].value is True
+
+
+def test_an_mri_is_no_plain_film(extractor):
+    found = extractor.extract("MRI films of the lumbar spine were unremarkable.", "X-ray of the lumbar spine",
+                              "XRAY-LUMBAR", scope="item")
+    assert "plain_films_nondiagnostic" not in found
