@@ -42,3 +42,18 @@ def test_an_unknown_class_names_file_field_and_the_closest_class(tmp_path):
         Extractor(rules, load_vocabulary(rules))
     message = str(exc.value)
     assert "medications.yaml" in message and OPIOID in message and "opioid_short_acting" in message
+
+
+@pytest.mark.parametrize("summary", [
+    "The patient reported taking Percocet.",
+    "The injured worker has been utilizing Norco.",
+    "He reports pain of 8/10 without and 4/10 with Norco.",
+    "The medications listed were Norco and Soma.",
+])
+def test_more_wordings_of_current_use(extractor, summary):
+    assert extractor.extract(summary, "", scope="case")[OPIOID].value is True
+
+
+def test_a_listed_medication_closes_the_list(extractor):
+    found = extractor.extract("The medications listed were Norco and Soma.", "", scope="case")
+    assert found["concurrent_nsaid"].value is False
