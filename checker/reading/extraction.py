@@ -199,7 +199,9 @@ class Pattern(BaseModel):
     not_in_text: str | None = None     # regex the whole text must not contain (e.g. a chronic course, for acute)
     when_request: str | None = None    # regex the request must contain (e.g. physical therapy for sessions)
     when_treatment: list[str] | None = None
-    region: Literal["request"] | None = None  # the sentence names the request's body site, or no site at all
+    # the sentence names the request's body site, or no site at all; request_or_roots: or, for a spinal request, a
+    # limb its nerve roots supply (a lumbar operation "with residual pain down the left leg")
+    region: Literal["request", "request_or_roots"] | None = None
     sections: list[str] | None = None      # mentions count only in these sections (when the text has one)
     not_sections: list[str] | None = None  # mentions in these sections do not count
 
@@ -666,7 +668,8 @@ class Extractor:
                 else:
                     found = self._scan(cp, text, hits, request_levels, sentences)
                 if found and cp.pattern.region is not None:
-                    found = [m for m in found if self._in_request_region(m, request or "")]
+                    found = [m for m in found if self._in_request_region(m, request or "",
+                                                                         cp.pattern.region == "request_or_roots")]
                 if found:
                     mentions.setdefault(cp.name, []).extend(found)
         out = {}
@@ -734,16 +737,19 @@ class Extractor:
         rule = self.rules.get(name)
         return rule is None or _applies(rule.when_treatment, treatment, self.vocabulary[name].scope)
 
-    def _in_request_region(self, mention: _Mention, request: str) -> bool:
+    def _in_request_region(self, mention: _Mention, request: str, roots: bool = False) -> bool:
         """A mention concerns the request's body site unless its sentence names sites and none of them is
-        related to a site the request names (a normal shoulder exam says nothing about the knee). A request
-        that names no site accepts every mention."""
+        related to a site the request names (a normal shoulder exam says nothing about the knee), nor, with
+        `roots`, a limb the nerve roots of a spinal site it names supply. A request that names no site accepts
+        every mention."""
         lex = self.treatments().lexicon
         wanted = normalize_request(request, self.treatments()).parse.get("sites") or []
         if not wanted:
             return True
         named = mention.text.sites_in_sentence(mention.pos, self._site_finder())
-        return not named or any(lex.related(a, b) for a in named for b in wanted)
+        if not named or any(lex.related(a, b) for a in named for b in wanted):
+            return True
+        return roots and bool(named & set().union(*(lex.root_territory(b) for b in wanted)))
 
     def _site_finder(self) -> tuple[re.Pattern, dict[str, str]]:
         """One regex for every body-site word the request lexicon knows (plurals folded), and word -> site."""
