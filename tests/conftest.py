@@ -71,6 +71,13 @@ def catalog():
     return load_catalog(RULES)
 
 
+@pytest.fixture(scope="session")
+def extractor(catalog):
+    """The bundled extractor, with the catalog's vocabulary and treatments (a module may define its own)."""
+    from checker.reading.extraction import Extractor
+    return Extractor(RULES, catalog.vocabulary, treatments=catalog.treatments)
+
+
 @pytest.fixture(params=["reference", "durable"])
 def checker(request, catalog):
     evaluator = make_evaluator(request.param)

@@ -172,6 +172,15 @@ _AGE_SEX = re.compile(r"\b(\d{1,3})[- ](?:year|yr)s?[- ]old,? (male|female|man|w
 _SEX = {"male": "male", "man": "male", "gentleman": "male", "female": "female", "woman": "female", "lady": "female"}
 
 
+def _at_request(facts: dict[str, dict], injury: dt.date | None, form: dt.date | None) -> dict[str, Any]:
+    """The case's fact values with the weeks since the injury counted to the request for authorization when the
+    summary dates it (what a veto compares: a strain 5 weeks old at the request is acute though UR decided at 7)."""
+    values = {name: entry["value"] for name, entry in facts.items()}
+    if injury and form and form >= injury and "weeks_since_injury" in values:
+        values["weeks_since_injury"] = round((form - injury).days / 7, 1)
+    return values
+
+
 def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: TreatmentVocabulary,
                      vocabulary: FactVocabulary) -> Case:
     """Build a case from a parsed letter: facts come from the clinical case summary and each item's
@@ -194,6 +203,8 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
             "value": round((request_day - injury).days / 7, 1),
             "evidence": {"quote": f"date of injury {injury.isoformat()}; request decided {request_day.isoformat()}",
                          "source": "letter dates"}}
+    for name in extractor.vetoed(_at_request(case_facts, injury, extractor.request_form(letter.summary, request_day))):
+        del case_facts[name]  # ruled out by the letter's dates (an injury long ago: not an acute strain)
     items = []
     warnings = list(letter.warnings)
     context = {"vocabulary": vocabulary, "treatments": treatments}
@@ -289,6 +300,8 @@ def case_from_note(case_id: str, note: str, request: str, treatment: str, extrac
     dated = extractor.note_date(note)
     date = date or (dated.date if dated else None)
     found = extractor.extract(note, request, treatment, reference_date=date or dt.date.today())
+    for name in extractor.vetoed({name: x.value for name, x in found.items()}):
+        del found[name]
     vocab = catalog.vocabulary
     data = {"case": case_id, "dates": {"service": date},
             "facts": _fact_entries(found, vocab, "case", "progress note"),

@@ -15,7 +15,8 @@ Two-digit years are 20yy, or 19yy when 20yy would be more than a year after the 
 a reference): a summary also tells what followed the request, so "1/2/17" read against a 2016 request is 2017.
 Each date says how precise it is (day, month, year), so a caller can tell "08/2014" from "08/01/2014".
 `service_date(sentence)` is the date of service a sentence opens ("On 10/27/2016, ...", "a progress note dated
-11-11-2016"): a progress note's exam date. Pure functions: no clock is read except for the year of two-digit
+11-11-2016"): a progress note's exam date. `request_form_date(text)` is the date of the request for authorization
+(RFA) a summary gives ("A Request for Authorization dated 11/10/2016"). Pure functions: no clock is read except for the year of two-digit
 dates when no reference is given.
 """
 
@@ -113,6 +114,28 @@ def service_date(sentence: str, reference: dt.date | None = None) -> FoundDate |
             return d
         return None
     return None
+
+
+_REQUEST_FORM = re.compile(r"\b(?:request for authori[sz]ation|rfa)\b(?: form)?", re.IGNORECASE)
+_FORM_DATED = re.compile(r"^(?:[ ,]*(?:form|\(rfa\)|was|is|were|has been|had been|signed|submitted|received|made|"
+                         r"completed|sent|filed|faxed|requested|dated|on|of|from))*[ ,]*$", re.IGNORECASE)
+_FORM_AFTER = 40  # characters from the words "request for authorization" to its date
+
+
+def request_form_date(text: str, reference: dt.date | None = None) -> FoundDate | None:
+    """The date of the request for authorization a text gives: a full date the form's words lead to ("a Request for
+    Authorization dated 11/10/2016", "an RFA form signed on 12/08/2016") or one just before them ("On 11-9-2016,
+    the Request for Authorization ...", "October 31, 2016 request for authorization"); the latest one not after `reference` (the UR decision) when several."""
+    dates = [d for d in find_dates(text, reference) if not d.relative and d.precision == "day"
+             and (reference is None or d.date <= reference)]
+    found: list[FoundDate] = []
+    for m in _REQUEST_FORM.finditer(text):
+        for d in dates:
+            if m.end() <= d.start <= m.end() + _FORM_AFTER and _FORM_DATED.match(text[m.end():d.start]):
+                found.append(d)
+            elif 0 <= m.start() - d.end <= 6 and text[d.end:m.start()].strip(" ,").lower() in ("", "the", "an", "a"):
+                found.append(d)
+    return max(found, key=lambda d: d.date) if found else None
 
 
 def weeks_between(start: dt.date, end: dt.date) -> float:

@@ -30,6 +30,7 @@ Only the summary and the request are ever read: the caller cannot pass rationale
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from checker.errors import InputError, did_you_mean
-from checker.reading.dates import FoundDate, find_dates, months_between, service_date, weeks_between
+from checker.reading.dates import FoundDate, find_dates, months_between, request_form_date, service_date, weeks_between
 from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, list_value
 from checker.reading.requests import find_levels, normalize_request
 from checker.reading.sections import NoteDate, NoteLayout, Part, Section, load_sections
@@ -63,6 +64,7 @@ DATE_RE = re.compile(r"\b\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?\b|\b(?:jan|feb|mar|a
                      r"[a-z]*\.? \d{1,2}(?:, \d{4})?", re.IGNORECASE)
 QUOTE_MAX = 300
 SINCE = ("weeks_since", "months_since")  # converts of a date (group `date`) into the time to a later date
+DRUG_CLASSES = re.compile(r"\{drugs:([a-z_]+(?:,[a-z_]+)*)\}")  # {drugs:nsaid,ketorolac} in a pattern's regex
 
 
 def _compile(pattern: str) -> re.Pattern:
@@ -194,9 +196,12 @@ class Pattern(BaseModel):
     source: Literal["summary", "request", "any"] = "summary"
     in_sentence: str | None = None     # regex the sentence must also contain (e.g. MRI for imaging findings)
     in_text: str | None = None         # regex the whole text must contain (e.g. treatment given, for persistence)
+    not_in_text: str | None = None     # regex the whole text must not contain (e.g. a chronic course, for acute)
     when_request: str | None = None    # regex the request must contain (e.g. physical therapy for sessions)
     when_treatment: list[str] | None = None
-    region: Literal["request"] | None = None  # the sentence names the request's body site, or no site at all
+    # the sentence names the request's body site, or no site at all; request_or_roots: or, for a spinal request, a
+    # limb its nerve roots supply (a lumbar operation "with residual pain down the left leg")
+    region: Literal["request", "request_or_roots"] | None = None
     sections: list[str] | None = None      # mentions count only in these sections (when the text has one)
     not_sections: list[str] | None = None  # mentions in these sections do not count
 
@@ -205,7 +210,7 @@ class Pattern(BaseModel):
     def _sections(cls, names: list[str] | None, info: ValidationInfo) -> list[str] | None:
         return _section_names(names, info)
 
-    @field_validator("regex", "in_sentence", "in_text", "when_request")
+    @field_validator("regex", "in_sentence", "in_text", "not_in_text", "when_request")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         if value is not None:
@@ -225,6 +230,28 @@ class Pattern(BaseModel):
         return self
 
 
+class Veto(BaseModel):
+    """Another fact whose documented value rules this one out: `fact` above `above` (a strain 40 weeks after the
+    injury is not acute)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fact: str = Field(min_length=1)
+    above: float
+    why: str = Field(min_length=1, description="what the veto means, for the rule author")
+
+
+class Addends(BaseModel):
+    """What a found number is added to: the request's attributes (`request`, which the request must give) and other
+    documented facts of the same reading (`facts`, 0 when not documented). Visits UR authorized + the visits
+    requested + the visits completed = the course's total."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    request: list[str] = []
+    facts: list[str] = []
+
+
 class FactRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -239,6 +266,11 @@ class FactRule(BaseModel):
     when_treatment: list[str] | None = None  # item-scope facts: only for these treatment codes
     sections: list[str] | None = None      # as Pattern.sections, for every pattern (and list) without its own
     not_sections: list[str] | None = None
+    vetoed_by: list[Veto] = []  # the fact is not documented when one of these holds (Extractor.vetoed, cases.py)
+    # durations (weeks_since, months_since) count to the reference date, or to the date of the request for
+    # authorization when the summary gives one ("conservative care before the request")
+    until: Literal["reference", "request_form"] = "reference"
+    add: Addends | None = None  # the value found is a part of the fact: the rest is added (_with_addends)
 
     @field_validator("sections", "not_sections")
     @classmethod
@@ -290,6 +322,18 @@ class ExtractionFile(BaseModel):
                     coerce_value(spec, value)
                 except ValueError as exc:
                     raise ValueError(f"{name}: {exc}") from None
+            for part in (rule.add.request + rule.add.facts) if rule.add else []:
+                if part not in vocab:
+                    raise ValueError(f"{name}: add: {vocab.unknown(part)}")
+                if vocab[part].type not in (FactType.INTEGER, FactType.NUMBER):
+                    raise ValueError(f"{name}: add: {part!r} is not a number fact")
+            if rule.add and spec.type not in (FactType.INTEGER, FactType.NUMBER):
+                raise ValueError(f"{name}: add is for integer or number facts")
+            for veto in rule.vetoed_by:
+                if veto.fact not in vocab:
+                    raise ValueError(f"{name}: vetoed_by: {vocab.unknown(veto.fact)}")
+                if vocab[veto.fact].type not in (FactType.INTEGER, FactType.NUMBER):
+                    raise ValueError(f"{name}: vetoed_by: {veto.fact!r} is not a number fact")
             for p in rule.patterns:
                 if p.region is not None and spec.scope != "item":
                     raise ValueError(f"{name}: `region: request` is for item facts (a case fact has no request)")
@@ -332,6 +376,7 @@ class _Text:
     sections: list[str | None] = field(default_factory=list)  # each sentence's section (empty: none found)
     bodies: dict[int, int] = field(default_factory=dict)  # a sentence that opens with a heading -> after it
     reference: dt.date | None = None  # the date the text is read against (weeks_since)
+    request_form: dt.date | None = None  # the date of the request for authorization the text gives, if any
     _found: dict[re.Pattern, bool] = field(default_factory=dict)
     _sites: dict[int, set[str]] = field(default_factory=dict)
 
@@ -418,6 +463,10 @@ class Extractor:
                     raise InputError(path, "context triggers are defined in more than one file", field="context")
                 context = parsed.context
             for name, rule in parsed.facts.items():
+                for i, p in enumerate(rule.patterns):
+                    for attr in ("regex", "in_sentence", "in_text", "not_in_text"):
+                        if getattr(p, attr) and DRUG_CLASSES.search(getattr(p, attr)):
+                            setattr(p, attr, self._drug_names(getattr(p, attr), path, f"facts.{name}.patterns.{i}.{attr}"))
                 if name in self.rules:
                     raise InputError(path, f"fact {name!r} has patterns in another extraction file",
                                      field=f"facts.{name}")
@@ -441,7 +490,8 @@ class Extractor:
                                            p.when_request and _compile(p.when_request),
                                            vocabulary[name].scope, vocabulary[name].type,
                                            ("summary", "request") if p.source == "any" else (p.source,),
-                                           _anchor(_lower_pattern(piece)), required_literals(_lower_pattern(piece)))
+                                           _anchor(_lower_pattern(piece)), required_literals(_lower_pattern(piece)),
+                                           p.not_in_text and _compile(p.not_in_text))
                           for name, rule in self.rules.items() for p in rule.patterns
                           for piece in _alternatives(p.regex)]
         self._literals = _automaton({lit for cp in self._patterns if cp.required for lit in cp.required})
@@ -450,6 +500,32 @@ class Extractor:
             for lit in cp.required or ():
                 self._by_literal.setdefault(lit, []).append(index)
         self._unfiltered = {i for i, cp in enumerate(self._patterns) if cp.required is None}
+
+    def _drug_names(self, regex: str, path: Path, where: str) -> str:
+        """A regex with each {drugs:CLASS,...} replaced by the names the drug lexicon (rules/requests/drugs.yaml)
+        gives that class: its ingredients (with brands and synonyms, extended-release ones included) and the
+        products containing one, longest first, so that a fact about a class follows the lexicon."""
+        drugs = self.treatments().lexicon.drugs
+
+        def names(m: re.Match) -> str:
+            classes = m.group(1).split(",")
+            for c in classes:
+                if c not in drugs.classes:
+                    raise InputError(path, f"unknown drug class {c!r}{did_you_mean(c, drugs.classes)}", field=where)
+            ingredients = {n for n, i in drugs.ingredients.items()
+                           if i.drug_class in classes or i.extended_release_class in classes}
+            words = {w.lower() for n in ingredients for w in (n, *drugs.ingredients[n].brands,
+                                                               *drugs.ingredients[n].extended_release_brands,
+                                                               *drugs.ingredients[n].synonyms)}
+            words |= {w.lower() for p in drugs.products.values() if ingredients.intersection(p.ingredients)
+                      for w in p.words}
+            return "(?:" + "|".join(re.escape(w).replace("\\ ", " ") for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
+        expanded = DRUG_CLASSES.sub(names, regex)
+        try:
+            _compile(expanded)
+        except ValueError as exc:
+            raise InputError(path, str(exc), field=where) from None
+        return expanded
 
     def _compile_context(self, ctx: ContextRules) -> None:
         """Triggers, pseudo-triggers and terminations as alternations (longest phrases first), one per
@@ -469,7 +545,9 @@ class Extractor:
         anywhere = [f"(?P<t{i}>{_word(p)})" for i, (p, _) in enumerate(entries) if firsts[i] is None]
         self._any_bucket = _compile("|".join(anywhere)) if anywhere else None
         abbrev = "|".join(re.escape(a.rstrip(".")) for a in ctx.abbreviations) or "(?!)"
-        self._no_break = re.compile(rf"(?:\b(?:{abbrev})|(?:^|[\s:.(])\d{{1,2}})\.$", re.IGNORECASE)
+        # an abbreviation's period, or a list number's ("Diagnoses: 1. ...") after a colon, period or parenthesis
+        # (not a number that ends a sentence: "rated 7 out of 10. She...")
+        self._no_break = re.compile(rf"(?:\b(?:{abbrev})|(?:^|[:.(;] ?)\d{{1,2}})\.$", re.IGNORECASE)
 
     # ---- text preparation -----------------------------------------------------------------------
 
@@ -482,7 +560,7 @@ class Extractor:
             pos += m.end() - m.start() + 1
         starts = [0]
         for m in _SENTENCE_END.finditer(norm):
-            if not self._no_break.search(norm, max(0, m.start() - 12), m.start() + 1):
+            if not self._no_break.search(norm, max(0, m.start() - 12), m.start()):  # the text up to the period
                 starts.append(m.end())
         prepared = _Text(norm, _lower_text(norm), norm_starts, [m.start() for m in tokens], starts, source)
         parts = self.sections.parts(text) if source == "summary" else None
@@ -549,6 +627,8 @@ class Extractor:
         if self._summary is None or self._summary[0] != (summary, reference_date):
             prepared = self._prepare(summary, "summary")
             prepared.reference = reference_date
+            form = request_form_date(prepared.norm, reference_date)
+            prepared.request_form = form.date if form else None
             self._summary = ((summary, reference_date), prepared, self._context_hits(prepared), {}, [],
                              _present(self._literals, prepared))
             if self.lists:
@@ -588,7 +668,8 @@ class Extractor:
                 else:
                     found = self._scan(cp, text, hits, request_levels, sentences)
                 if found and cp.pattern.region is not None:
-                    found = [m for m in found if self._in_request_region(m, request or "")]
+                    found = [m for m in found if self._in_request_region(m, request or "",
+                                                                         cp.pattern.region == "request_or_roots")]
                 if found:
                     mentions.setdefault(cp.name, []).extend(found)
         out = {}
@@ -599,7 +680,41 @@ class Extractor:
                 out[name] = _extracted(name, coerce_value(self.vocabulary[name], value), mention)
         if lists:
             out.update(self._from_lists(lists, summary_text, request, treatment, scope, out))
+        if any(self.rules[name].add for name in out):
+            out = self._with_addends(out, request)
         return out
+
+    def _with_addends(self, found: dict[str, Extracted], request: str) -> dict[str, Extracted]:
+        """The facts whose rule has `add`: the number found plus the request's attributes and the other documented
+        facts it names (not one quoted from the same sentence: that is the same number read twice); left out when
+        the request does not give an attribute it needs."""
+        attributes = normalize_request(request, self.treatments()).attributes if request else {}
+        out = dict(found)
+        for name, entry in found.items():
+            add = self.rules[name].add
+            if add is None:
+                continue
+            if any(attributes.get(a) is None for a in add.request):
+                del out[name]
+                continue
+            parts = [(a, attributes[a]) for a in add.request] + [  # a fact read from the same sentence is this number
+                (f, found[f].value) for f in add.facts if f in found and found[f].start != entry.start]
+            total = coerce_value(self.vocabulary[name], entry.value + sum(v for _, v in parts))
+            said = " + ".join([f"{entry.value:g} found"] + [f"{v:g} {n}" for n, v in parts])
+            out[name] = dataclasses.replace(entry, value=total, note="; ".join(filter(None, [entry.note, said])))
+        return out
+
+    def request_form(self, summary: str, reference_date: dt.date | None) -> dt.date | None:
+        """The date of the request for authorization a summary gives (dates.request_form_date), if any."""
+        found = request_form_date(" ".join(summary.split()), reference_date)
+        return found.date if found else None
+
+    def vetoed(self, values: dict[str, Any]) -> list[str]:
+        """The facts of `values` (documented values by name) that another documented value rules out (`vetoed_by`);
+        the case builders drop them once every value is known (a letter's own dates give the weeks since injury)."""
+        return [name for name in values
+                if name in self.rules and any(values.get(v.fact) is not None and values[v.fact] > v.above
+                                              for v in self.rules[name].vetoed_by)]
 
     def _check_list_matches(self, folder: Path, treatments: TreatmentVocabulary) -> None:
         """Every name a `from_list` match gives is known to the request lexicon or the treatment codes."""
@@ -622,16 +737,19 @@ class Extractor:
         rule = self.rules.get(name)
         return rule is None or _applies(rule.when_treatment, treatment, self.vocabulary[name].scope)
 
-    def _in_request_region(self, mention: _Mention, request: str) -> bool:
+    def _in_request_region(self, mention: _Mention, request: str, roots: bool = False) -> bool:
         """A mention concerns the request's body site unless its sentence names sites and none of them is
-        related to a site the request names (a normal shoulder exam says nothing about the knee). A request
-        that names no site accepts every mention."""
+        related to a site the request names (a normal shoulder exam says nothing about the knee), nor, with
+        `roots`, a limb the nerve roots of a spinal site it names supply. A request that names no site accepts
+        every mention."""
         lex = self.treatments().lexicon
         wanted = normalize_request(request, self.treatments()).parse.get("sites") or []
         if not wanted:
             return True
         named = mention.text.sites_in_sentence(mention.pos, self._site_finder())
-        return not named or any(lex.related(a, b) for a in named for b in wanted)
+        if not named or any(lex.related(a, b) for a in named for b in wanted):
+            return True
+        return roots and bool(named & set().union(*(lex.root_territory(b) for b in wanted)))
 
     def _site_finder(self) -> tuple[re.Pattern, dict[str, str]]:
         """One regex for every body-site word the request lexicon knows (plurals folded), and word -> site."""
@@ -694,6 +812,8 @@ class Extractor:
             return found
         if cp.in_text is not None and not text.contains(cp.in_text):
             return found
+        if cp.not_in_text is not None and text.contains(cp.not_in_text):
+            return found
         starts = text.sentence_starts
         allowed = self._in_sections(cp.pattern.sections or cp.rule.sections,
                                     cp.pattern.not_sections or cp.rule.not_sections, text)
@@ -706,7 +826,7 @@ class Extractor:
                     continue
                 value = self._value(cp, m, text, hits, request_levels)
                 if value is not None:
-                    since = _since(m, text, cp.pattern.convert, hits) if cp.pattern.convert in SINCE else None
+                    since = _since(m, text, cp.pattern.convert, hits, cp.rule.until) if cp.pattern.convert in SINCE else None
                     note = since[1] if since and since[0] == value else None
                     found.append(_Mention(value, m.start(), _quote_span(text, m.start()), text, note))
         return found
@@ -777,7 +897,7 @@ class Extractor:
             found = find_levels(m.group(pattern.capture) or "")
             value = levels_overlap(found, request_levels) if found and request_levels else None
         elif pattern.convert in SINCE:
-            since = _since(m, text, pattern.convert, hits)
+            since = _since(m, text, pattern.convert, hits, rule.until)
             value = since[0] if since else None
         else:
             value = _convert(pattern, m, cp.type)
@@ -804,6 +924,7 @@ class _CompiledPattern:
     sources: tuple[str, ...]
     anchor: str = ""  # literal text every match starts with: when absent from a text, skip the regex
     required: frozenset[str] | None = None  # literals of which every match has one (None: always run)
+    not_in_text: re.Pattern | None = None
 
 
 def _automaton(literals: set[str]):
@@ -890,7 +1011,8 @@ def _convert(pattern: Pattern, m: re.Match, ftype: FactType) -> Any:
     return int(n) if ftype is FactType.INTEGER else n
 
 
-def _since(m: re.Match, text: _Text, convert: str, hits: list[tuple[int, int, Any]]) -> tuple[float, str] | None:
+def _since(m: re.Match, text: _Text, convert: str, hits: list[tuple[int, int, Any]],
+           until_date: str = "reference") -> tuple[float, str] | None:
     """Weeks (months for months_since) from the date of group `date` to the date of group `until` when it
     matched, else to the text's reference date, with a note saying how. When group `date` takes no part in the
     match: the date of service in effect ("On 10/27/2016, ... The patient was prescribed naproxen"). A relative
@@ -907,12 +1029,16 @@ def _since(m: re.Match, text: _Text, convert: str, hits: list[tuple[int, int, An
     if start is None or (has_until and until is None) or (not has_until and reference is None):
         return None
     end = until[0].date if until else reference
+    to_form = (until is None and until_date == "request_form" and text.request_form is not None
+               and start[0].date <= text.request_form <= end)
+    end = text.request_form if to_form else end
     if end < start[0].date:  # after the request (or an interval backwards): not a time the record gives
         return None
     unit = "months" if convert == "months_since" else "weeks"
     value = (months_between if unit == "months" else weeks_between)(start[0].date, end)
     counted = f" from {anchor.isoformat()}" if start[0].relative and anchor != reference else ""
-    to = f"{until[1]!r} ({end.isoformat()})" if until else f"the reference date {end.isoformat()}"
+    to = (f"{until[1]!r} ({end.isoformat()})" if until else f"the request for authorization {end.isoformat()}"
+          if to_form else f"the reference date {end.isoformat()}")
     said = f"{start[1]!r}" if m.group("date") is not None else f"the date of service {start[1]!r}"
     return value, f"{said}{counted} = {start[0].date.isoformat()}, {value:g} {unit} to {to}"
 

@@ -38,6 +38,7 @@ class Site(BaseModel):
     sided: bool = False        # left / right apply
     level_prefixes: list[str] = []  # spinal levels that name it (L4-L5 -> lumbar)
     distal_limb: bool = False  # a distal extremity site (chiropractic is not recommended there)
+    root_territory: list[str] = []  # limb sites its nerve roots supply: leg pain can concern the lumbar spine
 
 
 class SiteFile(BaseModel):
@@ -179,6 +180,10 @@ class Lexicon(BaseModel):
             site = self.sites[site].parent
         return out
 
+    def root_territory(self, site: str) -> set[str]:
+        """The limb sites the nerve roots of a site (or of the spinal region it lies in) supply."""
+        return {limb for s in self.ancestors(site) for limb in self.sites[s].root_territory}
+
     def related(self, a: str, b: str) -> bool:
         """Whether a finding at site `a` can concern site `b`: one lies within the other (the knee within the
         lower extremity, the meniscus within the knee). The body as a whole relates to nothing in particular."""
@@ -246,6 +251,10 @@ def _cross_errors(lex: Lexicon, codes: set[str], base) -> list:
         if site.parent is not None and site.parent not in lex.sites:
             out.append(InputError(base / "sites.yaml", f"unknown parent site {site.parent!r}"
                                   f"{did_you_mean(site.parent, lex.sites)}", field=f"sites.{name}.parent"))
+        for limb in site.root_territory:
+            if limb not in lex.sites:
+                out.append(InputError(base / "sites.yaml", f"unknown site {limb!r}{did_you_mean(limb, lex.sites)}",
+                                      field=f"sites.{name}.root_territory"))
     for name, proc in lex.procedures.items():
         where = base / "procedures"
         for region, code in proc.codes.items():

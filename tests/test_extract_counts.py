@@ -1,0 +1,56 @@
+"""Counts in every written form (visits, procedures) and generic wordings (plain films): "x6", "six sessions",
+"twelve (12) sessions", "physical therapy (6)"; a frequency or a request is no count of visits had."""
+
+from __future__ import annotations
+
+import pytest
+
+DONE = "prior_sessions_completed"
+PT = ("Physical therapy x6 for the lumbar spine", "PHYSICAL-THERAPY")
+
+
+@pytest.mark.parametrize("summary, count", [
+    ("She has completed physical therapy x6.", 6),
+    ("She completed six sessions of physical therapy.", 6),
+    ("She has had 6 visits of physical therapy.", 6),
+    ("She has had twelve (12) sessions of physical therapy.", 12),
+    ("Treatment to date has included physical therapy (6).", 6),
+    ("Treatment to date has included chiropractic care (8) and medications.", 0),  # a closed list without PT
+    ("Treatment to date has included physical therapy (2x6).", None),                  # a frequency, not a count
+])
+def test_visit_counts(extractor, summary, count):
+    found = extractor.extract(summary, *PT, scope="item")
+    assert (found[DONE].value if DONE in found else None) == count
+
+
+def test_a_count_for_another_therapy_request(extractor):
+    found = extractor.extract("Treatment to date has included chiropractic care (8).", "Chiropractic care x6",
+                              "CHIROPRACTIC", scope="item")
+    assert found[DONE].value == 8
+
+
+@pytest.mark.parametrize("summary, count", [
+    ("She has had two (2) prior lumbar epidural steroid injections.", 2),
+    ("She has had two prior lumbar epidural steroid injections.", 2),
+])
+def test_procedure_counts_with_their_digits(extractor, summary, count):
+    found = extractor.extract(summary, "Lumbar epidural steroid injection L4-5", "ESI-LUMBAR", scope="item")
+    assert found["prior_procedure_count"].value == count
+
+
+@pytest.mark.parametrize("summary", [
+    "X-rays of the lumbar spine were unremarkable.",
+    "Lumbar spine radiography was normal.",
+    "Plain radiographs of the lumbar spine were negative.",
+    "Radiographic series of the lumbar spine showed no fracture.",
+    "Films of the lumbar spine were within normal limits.",
+])
+def test_plain_films_in_any_generic_wording(extractor, summary):
+    found = extractor.extract(summary, "X-ray of the lumbar spine", "XRAY-LUMBAR", scope="item")
+    assert found["plain_films_nondiagnostic"].value is True
+
+
+def test_an_mri_is_no_plain_film(extractor):
+    found = extractor.extract("MRI films of the lumbar spine were unremarkable.", "X-ray of the lumbar spine",
+                              "XRAY-LUMBAR", scope="item")
+    assert "plain_films_nondiagnostic" not in found
