@@ -47,16 +47,21 @@ def _items(n: int, seed: int) -> list:
             for rule in (rules[i % len(rules)] for i in range(n))]
 
 
+NUMERIC = (FactType.INTEGER, FactType.NUMBER)
+
+
 def _extremes(seed: int) -> list:
-    """Per rule, the facts with every yes/no fact false, and with every one true: an any-of or all-of condition
-    over yes/no facts then takes both values whatever the random draws give."""
+    """Per rule, the facts with every yes/no fact false, and with every one true, then with every number at zero
+    and with every one far above any threshold: an any-of or all-of condition over yes/no facts, or over
+    limits on several numbers at once, then takes both values whatever the random draws give."""
     rng = random.Random(seed)
     out = []
     for rule in (CATALOG.rules[r].compiled for r in RULE_IDS):
-        for flag in (False, True):
-            facts = random_facts(rule, CATALOG.vocabulary, rng, missing=0.0)
-            facts.update({f: flag for f in facts if CATALOG.vocabulary[f].type is FactType.BOOL})
-            out.append((rule, prepare(rule, facts)))
+        for kinds, values in (((FactType.BOOL,), (False, True)), (NUMERIC, (0, 10**6))):
+            for value in values:
+                facts = random_facts(rule, CATALOG.vocabulary, rng, missing=0.0)
+                facts.update({f: value for f in facts if CATALOG.vocabulary[f].type in kinds})
+                out.append((rule, prepare(rule, facts)))
     return out
 
 

@@ -8,6 +8,9 @@ from checker.evaluation.engine import ReferenceEvaluator, _closure
 from checker.reading.requests import find_levels, normalize_request
 from checker.ruleset.conditions import All, AnyOf, Compare, Not
 from checker.ruleset.facts import levels_overlap, normalize_level
+from checker.ruleset.rules import load_catalog
+
+from .conftest import rules_copy
 
 
 @pytest.mark.parametrize("raw, want", [("L4-5", "L4-L5"), ("l5/s1", "L5-S1"), ("L5", "L5"), ("C5-C6", "C5-C6"),
@@ -83,6 +86,15 @@ def test_edition_selection_by_date(catalog):
     rule, note = catalog.select("MBB-LUMBAR", None)
     assert rule.id == "ODG-LB-MBB" and "request date unknown: today" in note  # ODG is open-ended
     rule, note = catalog.select("SYMPATHETIC-BLOCK", None)
+    assert rule.id == "MTUS-CP2017-SYMPATHETIC-BLOCKS" and "request date unknown: today" in note
+
+
+def test_an_undated_request_with_no_rule_in_force_today_gets_the_latest_edition(tmp_path):
+    """Without today's rule (removed from a copy of the rules), the latest edition held decides, and says so."""
+    rules = rules_copy(tmp_path)
+    for name in ("sympathetic-blocks.yaml", "sympathetic-blocks.fixtures.yaml"):
+        (rules / "mtus" / "acoem-2017" / name).unlink()
+    rule, note = load_catalog(rules).select("SYMPATHETIC-BLOCK", None)
     assert rule.id == "MTUS-CP-SYMPATHETIC-BLOCKS" and "latest edition used" in note
 
 
