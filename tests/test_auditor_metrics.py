@@ -15,7 +15,6 @@ from checker.cli import main
 from checker.render.text import metrics_compare_lines
 
 from .conftest import ROOT, SEEDS
-from .test_seeds import GUIDELINE_DIVERGES
 
 PHRASES = {"R1": {"X1": ["no imaging", "imaging (?:is )?absent"], "X2": ["therapy"]}, "R2": {"Y1": ["reason"]}}
 
@@ -81,16 +80,12 @@ def test_figures_are_deterministic_and_independent_of_row_order():
 def test_audit_metrics_on_the_seed_cases():
     res = CliRunner().invoke(main, ["--engine", "reference", "audit", str(SEEDS), "--metrics", "--format", "json",
                                     "--quiet"], catch_exceptions=False)
-    assert res.exit_code == (1 if GUIDELINE_DIVERGES else 0), res.output  # 1: some disagree
+    assert res.exit_code == 0, res.output
     total = json.loads(res.output)["metrics"]["total"]
     summary = json.loads(res.output)["summary"]
-    # the seed cases are predicted as decided (test_seeds) except the items declared there as guideline
-    # divergences (upheld items predicted overturned): the one overturned item is caught
-    diverging = len(GUIDELINE_DIVERGES)
-    upheld = 10
-    ba = round((1.0 + (upheld - diverging) / upheld) / 2, 4)
-    assert (total["items"], round(total["balanced_accuracy"], 4), round(summary["balanced_accuracy"], 4)) == (11, ba, ba)
-    assert (total["overturned"], total["overturns_caught"], total["false_overturns"]) == (1, 1, diverging)
+    # the seed cases are predicted as decided (test_seeds): the one overturned item is caught, none is false
+    assert (total["items"], total["balanced_accuracy"], summary["balanced_accuracy"]) == (11, 1.0, 1.0)
+    assert (total["overturned"], total["overturns_caught"], total["false_overturns"]) == (1, 1, 0)
     assert total["reasons"]["upheld_read"] == 0  # case files carry no rationale
     text = CliRunner().invoke(main, ["--engine", "reference", "audit", str(SEEDS), "--metrics", "--quiet"]).output
     assert "Auditor's figures" in text and "shuffled [95%]" in text

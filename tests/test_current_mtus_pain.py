@@ -141,11 +141,14 @@ def test_requirements_today_name_the_rule_in_force(request_text):
 
 
 @pytest.mark.parametrize("rule_id", ["MTUS-CP2017-CARISOPRODOL", "MTUS-CP2017-TOPICAL-COMPOUNDS"])
-def test_a_not_recommended_treatment_is_still_non_certified_today_by_its_rating(catalog, checker, rule_id):
-    """The prior not-recommended rating is kept: the status decides, whatever the advisory criteria show."""
+def test_a_prior_not_recommended_rating_is_shown_but_does_not_decide_today(catalog, checker, rule_id):
+    """The prior not-recommended rating is kept and marked unconfirmed: no source states it for the 2017
+    guideline, so it decides nothing (no decision, the rating named in the reason)."""
     rule = catalog.rules[rule_id]
-    assert rule.spec.status == "not_recommended"
-    assert checker.check_facts(rule, {}).decision == "non-certify"
+    assert rule.spec.status == "not_recommended" and not rule.spec.status_confirmed
+    result = checker.check_facts(rule, {})
+    assert result.decision is None and result.decision_basis == "criteria_unconfirmed"
+    assert "not recommended rating is a prior edition's" in result.why_no_prediction
 
 
 def test_home_health_cites_the_guideline_a_wcab_panel_named():
