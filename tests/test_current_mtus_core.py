@@ -85,3 +85,12 @@ def test_the_statutory_visit_cap_still_decides_therapy_today():
 def test_each_acoem_edition_decides_its_own_window(catalog, code, day, rule_id):
     chosen, _ = catalog.select(code, dt.date.fromisoformat(day))
     assert chosen is not None and chosen.id == rule_id
+
+
+def test_every_family_with_a_pre_2017_mtus_rule_has_an_mtus_rule_in_force_today(catalog):
+    today = dt.date(2026, 11, 1)
+    mtus = [r for r in catalog.rules.values() if r.spec.guideline == "MTUS"]
+    before = {t for r in mtus if r.spec.effective.to and r.spec.effective.to < dt.date(2017, 12, 1)
+              for t in r.spec.treatments}
+    now = {t for r in mtus if r.spec.effective.contains(today) for t in r.spec.treatments}
+    assert before and sorted(before - now) == []
