@@ -95,6 +95,48 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return _seq_required(list(parsed))
 
 
+def prefix_literals(pattern: str, min_length: int = 3) -> frozenset[str] | None:
+    """Literal strings one of which every match starts with (zero-width assertions before it aside), each at
+    least `min_length` long; None when there is no such set. The regex then need only be tried where one of
+    them occurs in the text (`regex.match` there finds what `finditer` would)."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # noqa: BLE001 - not a regex we can read: no prefilter
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    found = _seq_prefixes(list(parsed))
+    return found if found and min(len(x) for x in found) >= min_length else None
+
+
+def _seq_prefixes(items: list) -> frozenset[str] | None:
+    """The literals a parsed sequence's every match starts with: its leading literal run, or the prefixes of
+    its first element that takes text (a group, every alternative of a branch, a repetition done at least once)."""
+    run: list[str] = []
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            break
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue  # zero-width: the match still starts where the text after it does
+        if op is sre_constants.SUBPATTERN:
+            return None if av[1] & re.IGNORECASE else _seq_prefixes(list(av[3]))
+        if op in _REPEATS:
+            return _seq_prefixes(list(av[2])) if av[0] >= 1 else None
+        if op is sre_constants.BRANCH:
+            union: set[str] = set()
+            for branch in av[1]:
+                found = _seq_prefixes(list(branch))
+                if found is None:
+                    return None
+                union |= found
+            return frozenset(union)
+        return None
+    return frozenset(["".join(run)]) if run else None
+
+
 def _seq_required(items: list) -> frozenset[str] | None:
     """The most selective requirement of a sequence: a run of literal characters, or an element's own."""
     candidates: list[frozenset[str]] = []
