@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from checker.errors import InputError, did_you_mean
 from checker.reading.dates import FoundDate, find_dates, months_between, service_date, weeks_between
+from checker.reading.extraction_cache import RegexLedger, load_ledger, save_ledger
 from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, list_value
 from checker.reading.requests import find_levels, normalize_request
 from checker.reading.sections import NoteDate, NoteLayout, Part, Section, load_sections
@@ -153,6 +154,31 @@ def _lower_text(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
+def _ledger(info: ValidationInfo | None) -> RegexLedger | None:
+    return (info.context or {}).get("ledger") if info is not None else None
+
+
+def _checked_regex(value: str, info: ValidationInfo | None) -> str:
+    """A rules regex, checked (valid, no catastrophic backtracking) unless the build cache says it passed already."""
+    ledger = _ledger(info)
+    if ledger is None or value not in ledger.trusted:
+        _compile(value)
+    if ledger is not None:
+        ledger.checked.add(value)
+    return value
+
+
+def _group_names(regex: str, info: ValidationInfo | None) -> list[str]:
+    """A pattern regex's named groups (from the build cache when it has them)."""
+    ledger = _ledger(info)
+    if ledger is not None and regex in ledger.groups:
+        return ledger.groups[regex]
+    names = list(_compile(regex).groupindex)
+    if ledger is not None:
+        ledger.groups[regex] = names
+    return names
+
+
 class Trigger(BaseModel):
     """A context phrase: what it says about the findings in its scope, and which way its scope runs."""
 
@@ -166,9 +192,8 @@ class Trigger(BaseModel):
 
     @field_validator("phrase")
     @classmethod
-    def _regex(cls, value: str) -> str:
-        _compile(value)
-        return value
+    def _regex(cls, value: str, info: ValidationInfo) -> str:
+        return _checked_regex(value, info)
 
 
 class ContextRules(BaseModel):
@@ -182,9 +207,9 @@ class ContextRules(BaseModel):
 
     @field_validator("terminations", "pseudo")
     @classmethod
-    def _regexes(cls, values: list[str]) -> list[str]:
+    def _regexes(cls, values: list[str], info: ValidationInfo) -> list[str]:
         for v in values:
-            _compile(v)
+            _checked_regex(v, info)
         return values
 
 
@@ -214,18 +239,16 @@ class Pattern(BaseModel):
 
     @field_validator("regex", "in_sentence", "in_text", "when_request")
     @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            _compile(value)
-        return value
+    def _regex(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else _checked_regex(value, info)
 
     @model_validator(mode="after")
-    def _value_or_capture(self) -> Pattern:
+    def _value_or_capture(self, info: ValidationInfo) -> Pattern:
         if (self.value is None) == (self.capture is None):
             raise ValueError("a pattern needs exactly one of `value` and `capture`")
-        if self.capture is not None and self.capture not in _compile(self.regex).groupindex:
+        if self.capture is not None and self.capture not in _group_names(self.regex, info):
             raise ValueError(f"capture {self.capture!r} is not a named group (?P<{self.capture}>...) of the regex")
-        if self.convert == "weeks" and not {"n", "unit"} <= set(_compile(self.regex).groupindex):
+        if self.convert == "weeks" and not {"n", "unit"} <= set(_group_names(self.regex, info)):
             raise ValueError("convert: weeks needs named groups `n` and `unit`")
         if self.convert in SINCE and self.capture != "date":
             raise ValueError(f"convert: {self.convert} needs `capture: date` and a named group (?P<date>...)")
@@ -399,11 +422,13 @@ class Extractor:
     """Loads rules/extraction/*.yaml once (regexes compiled at load) and extracts documented facts."""
 
     def __init__(self, rules_dir: Path, vocabulary: FactVocabulary, treatment_codes: set[str] | None = None,
-                 treatments: TreatmentVocabulary | None = None):
+                 treatments: TreatmentVocabulary | None = None, cache: bool = False):
         """`rules_dir` is the rules root (holding extraction/); `when_treatment` codes are checked against
         `treatment_codes` when given (the catalog's). `treatments` (the catalog's) reads list elements and
-        requests; without it the rules folder's are loaded when a list is first read."""
+        requests; without it the rules folder's are loaded when a list is first read. `cache`: read and write
+        the build cache (extraction_cache.py), so the regex checks and analysis are done once per rules content."""
         rules_dir = Path(rules_dir)
+        self._ledger, cache_path, cache_key = load_ledger(rules_dir) if cache else (RegexLedger(), None, None)
         self.rules_dir = rules_dir
         self._treatments = treatments
         folder = rules_dir / "extraction"
@@ -419,7 +444,7 @@ class Extractor:
         for path in files:
             parsed = validate(ExtractionFile, load_yaml(path), path,
                               {"vocabulary": vocabulary, "treatment_codes": codes, "sections": self.sections.names,
-                               "unscanned": self.sections.unscanned})
+                               "unscanned": self.sections.unscanned, "ledger": self._ledger})
             for name, spec in parsed.lists.items():
                 if name in self.lists:
                     raise InputError(path, f"list {name!r} is defined in another extraction file", field=f"lists.{name}")
@@ -441,7 +466,7 @@ class Extractor:
                                  f"{did_you_mean(rule.from_list.list, self.lists)}", field=f"facts.{name}.from_list")
         if treatments is not None:
             self._check_list_matches(folder, treatments)
-        self._list_cues = {name: _compile("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
+        self._list_cues = {name: self._regex("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
         self._compile_context(context)
         self._summary: _TextScan | None = None  # the last summary read, with what was found in it
         self._requests: dict[tuple[str, dt.date | None], _TextScan] = {}  # its requests'
@@ -449,6 +474,15 @@ class Extractor:
         self.prefilter = True  # skip a pattern none of whose required literals the text has (tests turn it off)
         self._patterns = self._compile_patterns()
         self._index_literals()
+        if cache_path is not None and not self._ledger.trusted:  # built from scratch: keep what was worked out
+            save_ledger(self._ledger, cache_path, cache_key)
+
+    def _regex(self, pattern: str) -> re.Pattern:
+        """A regex the extractor builds from the rules' (an alternation), checked unless the build cache says it
+        passed already."""
+        compiled = _lowered(pattern) if pattern in self._ledger.trusted else _compile(pattern)
+        self._ledger.checked.add(pattern)
+        return compiled
 
     def _compile_patterns(self) -> list[_CompiledPattern]:
         """Every pattern as the pieces of its regex (split at top-level `|`), each compiled and analysed:
@@ -459,10 +493,19 @@ class Extractor:
             for p in rule.patterns:
                 sources = ("summary", "request") if p.source == "any" else (p.source,)
                 for piece in _alternatives(p.regex):
-                    lowered, anchor, required, prefixes = _piece_analysis(piece)
+                    known = self._ledger.pieces.get(piece)
+                    if known is None:
+                        lowered, anchor, required, prefixes = _piece_analysis(piece)
+                        self._ledger.pieces[piece] = [lowered, anchor, sorted(required) if required else None,
+                                                      prefixes]
+                    else:
+                        lowered, anchor, listed, prefixes = known
+                        required = frozenset(listed) if listed is not None else None
                     cp = _CompiledPattern(name, rule, p, lowered, spec.scope, spec.type, sources, anchor,
                                           required, prefixes)
-                    cp.regex = _compile(piece)  # checked now: a bad piece is an error of the rules, not of a letter
+                    if piece not in self._ledger.trusted:  # checked now: a bad piece is an error of the rules
+                        cp.regex = _compile(piece)
+                    self._ledger.checked.add(piece)
                     out.append(cp)
         return out
 
@@ -485,16 +528,24 @@ class Extractor:
         entries += [(t.phrase, t) for t in ctx.triggers]
         entries.sort(key=lambda e: -len(e[0]))
         self._kinds = [kind for _, kind in entries]
-        firsts = [first_chars(_lower_pattern(_word(p))) for p, _ in entries]
+        firsts = [self._first_chars(_word(p)) for p, _ in entries]
         alphabet = set().union(*(f for f in firsts if f is not None))
         self._buckets: dict[str, re.Pattern] = {}
         for ch in alphabet:
             alts = [f"(?P<t{i}>{_word(p)})" for i, (p, _) in enumerate(entries) if firsts[i] is None or ch in firsts[i]]
-            self._buckets[ch] = _compile("|".join(alts))
+            self._buckets[ch] = self._regex("|".join(alts))
         anywhere = [f"(?P<t{i}>{_word(p)})" for i, (p, _) in enumerate(entries) if firsts[i] is None]
-        self._any_bucket = _compile("|".join(anywhere)) if anywhere else None
+        self._any_bucket = self._regex("|".join(anywhere)) if anywhere else None
         abbrev = "|".join(re.escape(a.rstrip(".")) for a in ctx.abbreviations) or "(?!)"
         self._no_break = re.compile(rf"(?:\b(?:{abbrev})|(?:^|[\s:.(])\d{{1,2}})\.$", re.IGNORECASE)
+
+    def _first_chars(self, phrase: str) -> set[str] | None:
+        """The characters a context phrase can start with (from the build cache when it has them)."""
+        if phrase not in self._ledger.firsts:
+            found = first_chars(_lower_pattern(phrase))
+            self._ledger.firsts[phrase] = sorted(found) if found is not None else None
+        known = self._ledger.firsts[phrase]
+        return set(known) if known is not None else None
 
     # ---- text preparation -----------------------------------------------------------------------
 
