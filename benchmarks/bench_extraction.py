@@ -105,12 +105,14 @@ def _phases(extractor, jobs: list) -> dict[str, float]:
 
 
 def _build_seconds(python: str, root: Path, cache: Path) -> float:
-    """CPU seconds to build the Extractor in a fresh process (catalog loaded first, not counted)."""
+    """CPU seconds to build the Extractor in a fresh process (catalog loaded first, not counted), with its build
+    cache when the checkout has one."""
     code = ("import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
             "from checker.session import Session; from checker.config import Settings; "
             "from checker.reading.extraction import Extractor; "
             "c = Session(Settings(Path(sys.argv[1]) / 'rules', 'reference')).catalog(); t = time.process_time(); "
-            "Extractor(Path(sys.argv[1]) / 'rules', c.vocabulary, set(c.treatments.treatments), c.treatments); "
+            "import inspect; kw = {'cache': True} if 'cache' in inspect.signature(Extractor).parameters else {}; "
+            "Extractor(Path(sys.argv[1]) / 'rules', c.vocabulary, set(c.treatments.treatments), c.treatments, **kw); "
             "print(time.process_time() - t)")
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("IMRCHECK_CACHE_DIR", None)

@@ -60,8 +60,8 @@ def test_a_warm_build_checks_nothing_again_and_reads_the_same(cache_dir, catalog
     monkeypatch.setattr(extraction, "_piece_analysis", no_check)
     warm = _build(catalog)
     monkeypatch.undo()
-    assert [(p.source, p.anchor, p.required, p.prefixes) for p in warm._patterns] == \
-        [(p.source, p.anchor, p.required, p.prefixes) for p in cold._patterns]
+    assert [(p.source, p.anchor, p.required, p.prefixes, p.also) for p in warm._patterns] == \
+        [(p.source, p.anchor, p.required, p.prefixes, p.also) for p in cold._patterns]
     assert _read(warm) == cold_read
     assert any(cold_read)
 
@@ -89,7 +89,7 @@ def test_a_corrupt_or_foreign_entry_is_ignored_and_rewritten(cache_dir, catalog,
     entry = _entries(cache_dir)[0]
     if content is None:  # the right key, a field of the wrong type
         data = json.loads(entry.read_text())
-        data["pieces"] = {k: [1, 2, 3, 4] for k in list(data["pieces"])[:3]}
+        data["pieces"] = {k: [1, 2, 3, 4, 5] for k in list(data["pieces"])[:3]}
         content = json.dumps(data)
     entry.write_text(content)
     assert _read(_build(catalog)) == reference

@@ -467,6 +467,7 @@ class Extractor:
         if treatments is not None:
             self._check_list_matches(folder, treatments)
         self._list_cues = {name: self._regex("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
+        self._list_literals: tuple[frozenset[str], ...] | None = None  # what every cue match contains (when known)
         self._compile_context(context)
         self._summary: _TextScan | None = None  # the last summary read, with what was found in it
         self._requests: dict[tuple[str, dt.date | None], _TextScan] = {}  # its requests'
@@ -495,14 +496,15 @@ class Extractor:
                 for piece in _alternatives(p.regex):
                     known = self._ledger.pieces.get(piece)
                     if known is None:
-                        lowered, anchor, required, prefixes = _piece_analysis(piece)
+                        lowered, anchor, required, prefixes, also = _piece_analysis(piece)
                         self._ledger.pieces[piece] = [lowered, anchor, sorted(required) if required else None,
-                                                      prefixes]
+                                                      prefixes, sorted(also) if also else None]
                     else:
-                        lowered, anchor, listed, prefixes = known
+                        lowered, anchor, listed, prefixes, listed_also = known
                         required = frozenset(listed) if listed is not None else None
+                        also = frozenset(listed_also) if listed_also is not None else None
                     cp = _CompiledPattern(name, rule, p, lowered, spec.scope, spec.type, sources, anchor,
-                                          required, prefixes)
+                                          required, prefixes, also)
                     if piece not in self._ledger.trusted:  # checked now: a bad piece is an error of the rules
                         cp.regex = _compile(piece)
                     self._ledger.checked.add(piece)
@@ -511,11 +513,16 @@ class Extractor:
 
     def _index_literals(self) -> None:
         """One Aho-Corasick automaton of every pattern's required literals, and which patterns each one admits."""
-        self._literals = _automaton({lit for cp in self._patterns if cp.required for lit in cp.required})
+        self._literals = _automaton({lit for cp in self._patterns for lits in (cp.required, cp.also) if lits
+                                     for lit in lits})
         self._by_literal: dict[str, list[int]] = {}
+        self._by_also: dict[str, list[int]] = {}
         for index, cp in enumerate(self._patterns):
             for lit in cp.required or ():
                 self._by_literal.setdefault(lit, []).append(index)
+            for lit in cp.also or ():
+                self._by_also.setdefault(lit, []).append(index)
+        self._with_also = frozenset(i for i, cp in enumerate(self._patterns) if cp.also)
         self._unfiltered = frozenset(i for i, cp in enumerate(self._patterns) if cp.required is None)
         self._applicable_memo: dict[tuple[str | None, str | None], frozenset[int]] = {}
 
@@ -666,7 +673,10 @@ class Extractor:
         scan = _TextScan(key, prepared, self._context_hits(prepared))
         if self.prefilter:
             scan.literals = _Literals(self._literals, prepared)
-            scan.candidates = self._unfiltered.union(*(self._by_literal[lit] for lit in scan.literals.starts))
+            present = scan.literals.starts
+            admitted = self._unfiltered.union(*(self._by_literal[lit] for lit in present if lit in self._by_literal))
+            lacking = self._with_also.difference(*(self._by_also[lit] for lit in present if lit in self._by_also))
+            scan.candidates = admitted - lacking  # a pattern with two literal sets needs one of each
         return scan
 
     def _applicable(self, scope: str | None, treatment: str | None) -> frozenset[int]:
@@ -767,9 +777,26 @@ class Extractor:
 
     def _find_lists(self, text: _Text) -> list[FoundList]:
         allowed = self._in_sections(None, None, text)
+        cued = self._cued_sentences(text)
         sentences = [text.sentence(start) for i, start in enumerate(text.sentence_starts)
-                     if allowed is None or allowed[i]]
+                     if (allowed is None or allowed[i]) and (cued is None or i in cued)]
         return find_lists(sentences, text.norm, text.lower, self.lists, self._list_cues, self.treatments())
+
+    def _cued_sentences(self, text: _Text) -> set[int] | None:
+        """The sentences that can hold a list cue: those with one of the literals every cue match contains (None:
+        every sentence, when a cue has no such literal). The cue regexes are slow to search; most sentences have none."""
+        if self._list_literals is None:
+            found = [required_literals(regex.pattern) for regex in self._list_cues.values()]
+            self._list_literals = (frozenset().union(*found),) if all(f is not None for f in found) else ()
+        if not self._list_literals:
+            return None
+        out: set[int] = set()
+        for lit in self._list_literals[0]:
+            pos = text.lower.find(lit)
+            while pos != -1:
+                out.add(bisect.bisect_right(text.sentence_starts, pos) - 1)
+                pos = text.lower.find(lit, pos + 1)
+        return out
 
     def _from_lists(self, lists: list[FoundList], text: _Text, request: str, treatment: str | None,
                     scope: str | None, found: dict[str, Extracted]) -> dict[str, Extracted]:
@@ -964,6 +991,7 @@ class _CompiledPattern:
     anchor: str = ""  # literal text every match starts with: when absent from a text, skip the regex
     required: frozenset[str] | None = None  # literals of which every match has one (None: always run)
     prefixes: bool = False  # every match starts with one of `required`
+    also: frozenset[str] | None = None  # other literals of which every match has one (a text needs both)
 
     @cached_property
     def regex(self) -> re.Pattern:
@@ -991,14 +1019,17 @@ def _lowered(regex: str | None) -> re.Pattern | None:
 MIN_LITERAL = 3  # shorter required literals (" ", "on") are in nearly every sentence: no use as a filter
 
 
-def _piece_analysis(piece: str) -> tuple[str, str, frozenset[str] | None, bool]:
-    """(the regex lower-cased, its literal start, its required literals, whether every match starts with one)."""
+def _piece_analysis(piece: str) -> tuple[str, str, frozenset[str] | None, bool, frozenset[str] | None]:
+    """(the regex lower-cased, its literal start, its required literals, whether every match starts with one, and
+    for such a pattern the literals of which every match also has one, when they are others)."""
     lowered = _lower_pattern(piece)
     prefixes = prefix_literals(lowered, MIN_LITERAL)
-    required = prefixes or required_literals(lowered)
-    if required is not None and min(len(lit) for lit in required) < MIN_LITERAL:
-        required = None
-    return lowered, _anchor(lowered), required, prefixes is not None
+    selective = required_literals(lowered)
+    if selective is not None and min(len(lit) for lit in selective) < MIN_LITERAL:
+        selective = None
+    if prefixes is None:
+        return lowered, _anchor(lowered), selective, False, None
+    return lowered, _anchor(lowered), prefixes, True, selective if selective != prefixes else None
 
 
 @dataclass

@@ -7,7 +7,7 @@ What is kept (JSON, no pickle: reading it can only give strings, lists and boole
   those and compiles them when first used;
 - `groups`: each pattern regex's named groups (what `capture` and `convert` are checked against);
 - `pieces`: each pattern piece's lower-cased regex, literal start, required literals and whether every match starts
-  with one of them;
+  with one of them, and for those that do, the other literals every match contains;
 - `firsts`: each context phrase's possible first characters.
 Everything else (the fact vocabulary, treatment codes, sections, duplicates) is validated on every build, so a
 changed vocabulary is never hidden by the cache.
@@ -32,7 +32,7 @@ from checker.fingerprint import source_digest
 from checker.ruleset.layout import RulesFolder, digest_files
 from checker.version import __version__
 
-FORMAT = 1
+FORMAT = 2
 KEEP = 4  # entries kept; older ones are removed when a new one is written
 
 
@@ -42,7 +42,7 @@ class RegexLedger:
 
     trusted: frozenset[str] = frozenset()  # passed the checks in the build that wrote the entry
     groups: dict[str, list[str]] = field(default_factory=dict)
-    pieces: dict[str, list] = field(default_factory=dict)  # piece -> [lowered, anchor, required or None, prefixes]
+    pieces: dict[str, list] = field(default_factory=dict)  # piece -> [lowered, anchor, required, prefixes, also]
     firsts: dict[str, list[str] | None] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)  # passed the checks in this build (or trusted and used)
 
@@ -73,9 +73,9 @@ def _valid(data, key: str) -> bool:
         return False
     if not all(isinstance(k, str) and _strings(v, allow_none=True) for k, v in firsts.items()):
         return False
-    return all(isinstance(k, str) and isinstance(v, list) and len(v) == 4 and isinstance(v[0], str)
+    return all(isinstance(k, str) and isinstance(v, list) and len(v) == 5 and isinstance(v[0], str)
                and isinstance(v[1], str) and _strings(v[2], allow_none=True) and isinstance(v[3], bool)
-               for k, v in pieces.items())
+               and _strings(v[4], allow_none=True) for k, v in pieces.items())
 
 
 def load_ledger(rules_dir: Path) -> tuple[RegexLedger, Path | None, str | None]:
