@@ -710,7 +710,9 @@ class Extractor:
         elif index not in scan.candidates:
             found = []
         elif cp.prefixes:  # every match starts with a literal: try the regex where one occurs
-            found = self._scan_at(cp, scan.text, scan.hits, request_levels, scan.literals.positions(cp.required))
+            within = set(scan.literals.sentences(cp.also)) if cp.also else None
+            found = self._scan_at(cp, scan.text, scan.hits, request_levels, scan.literals.positions(cp.required),
+                                  within)
         else:  # only the sentences holding one of its literals
             found = self._scan(cp, scan.text, scan.hits, request_levels, scan.literals.sentences(cp.required))
         if keep:
@@ -851,10 +853,11 @@ class Extractor:
         return found
 
     def _scan_at(self, cp: _CompiledPattern, text: _Text, hits: list[tuple[int, int, Any]],
-                 request_levels: list[str], positions: list[int]) -> list[_Mention]:
+                 request_levels: list[str], positions: list[int], within: set[int] | None = None) -> list[_Mention]:
         """As _scan, for a pattern every match of which starts with one of its literals: the regex is tried only
-        at their `positions` (ascending), each within its sentence, skipping those inside the last match, which
-        finds what finditer over the sentence finds."""
+        at their `positions` (ascending), each within its sentence (one of `within`, the sentences holding one of
+        its other literals, when given), skipping those inside the last match, which finds what finditer over the
+        sentence finds."""
         found: list[_Mention] = []
         if not positions or (cp.in_text is not None and not text.contains(cp.in_text)):
             return found
@@ -867,7 +870,7 @@ class Extractor:
             if pos < done:
                 continue
             i = bisect.bisect_right(starts, pos) - 1
-            if allowed is not None and not allowed[i]:
+            if (allowed is not None and not allowed[i]) or (within is not None and i not in within):
                 continue
             start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else last
             m = match(lower, pos, end)
