@@ -468,6 +468,7 @@ class Extractor:
             self._check_list_matches(folder, treatments)
         self._list_cues = {name: self._regex("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
         self._list_literals: tuple[frozenset[str], ...] | None = None  # what every cue match contains (when known)
+        self._list_rules: list[tuple[str, FactRule, Any]] | None = None
         self._compile_context(context)
         self._summary: _TextScan | None = None  # the last summary read, with what was found in it
         self._requests: dict[tuple[str, dt.date | None], _TextScan] = {}  # its requests'
@@ -806,9 +807,11 @@ class Extractor:
         list), quoting the list's sentence."""
         out = {}
         requested = normalize_request(request, self.treatments()) if request else None
-        for name, rule in self.rules.items():
-            spec = self.vocabulary[name]
-            if rule.from_list is None or name in found or (scope is not None and spec.scope != scope):
+        if self._list_rules is None:  # the facts a list can document, with their vocabulary entries
+            self._list_rules = [(name, rule, self.vocabulary[name]) for name, rule in self.rules.items()
+                                if rule.from_list is not None]
+        for name, rule, spec in self._list_rules:
+            if name in found or (scope is not None and spec.scope != scope):
                 continue
             if not _applies(rule.when_treatment, treatment, spec.scope):
                 continue

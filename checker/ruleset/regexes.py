@@ -105,13 +105,17 @@ def prefix_literals(pattern: str, min_length: int = 3) -> frozenset[str] | None:
         return None
     if parsed.state.flags & re.IGNORECASE:
         return None
-    found = _seq_prefixes(list(parsed))
-    return found if found and min(len(x) for x in found) >= min_length else None
+    found, nullable = _seq_prefixes(list(parsed))
+    if found is None or nullable or not found or min(len(x) for x in found) < min_length:
+        return None
+    return frozenset(found)
 
 
-def _seq_prefixes(items: list) -> frozenset[str] | None:
-    """The literals a parsed sequence's every match starts with: its leading literal run, or the prefixes of
-    its first element that takes text (a group, every alternative of a branch, a repetition done at least once)."""
+def _seq_prefixes(items: list) -> tuple[set[str] | None, bool]:
+    """The literals a parsed sequence's every non-empty match starts with, and whether it can match the empty
+    string. A leading literal run is one; an optional element adds its own to those of what follows it (a group,
+    every alternative of a branch, a repetition: their content's). None: a match can start otherwise."""
+    out: set[str] = set()
     run: list[str] = []
     for op, av in items:
         if op is sre_constants.LITERAL:
@@ -122,19 +126,30 @@ def _seq_prefixes(items: list) -> frozenset[str] | None:
         if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
             continue  # zero-width: the match still starts where the text after it does
         if op is sre_constants.SUBPATTERN:
-            return None if av[1] & re.IGNORECASE else _seq_prefixes(list(av[3]))
-        if op in _REPEATS:
-            return _seq_prefixes(list(av[2])) if av[0] >= 1 else None
-        if op is sre_constants.BRANCH:
-            union: set[str] = set()
+            if av[1] & re.IGNORECASE:
+                return None, False
+            found, nullable = _seq_prefixes(list(av[3]))
+        elif op in _REPEATS:
+            found, nullable = _seq_prefixes(list(av[2]))
+            nullable = nullable or av[0] == 0
+        elif op is sre_constants.BRANCH:
+            found, nullable = set(), False
             for branch in av[1]:
-                found = _seq_prefixes(list(branch))
-                if found is None:
-                    return None
-                union |= found
-            return frozenset(union)
-        return None
-    return frozenset(["".join(run)]) if run else None
+                alt, empty = _seq_prefixes(list(branch))
+                if alt is None:
+                    return None, False
+                found |= alt
+                nullable = nullable or empty
+        else:
+            return None, False  # a class, any character, a backreference: no literal start
+        if found is None:
+            return None, False
+        out |= found
+        if not nullable:
+            return out, False
+    if run:
+        return out | {"".join(run)}, False
+    return out, True
 
 
 def _seq_required(items: list) -> frozenset[str] | None:
