@@ -780,7 +780,7 @@ class Extractor:
 
     def _find_lists(self, text: _Text) -> list[FoundList]:
         allowed = self._in_sections(None, None, text)
-        cued = self._cued_sentences(text)
+        cued = self._cued_sentences(text) if self.prefilter else None
         sentences = [text.sentence(start) for i, start in enumerate(text.sentence_starts)
                      if (allowed is None or allowed[i]) and (cued is None or i in cued)]
         return find_lists(sentences, text.norm, text.lower, self.lists, self._list_cues, self.treatments())
