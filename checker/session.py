@@ -73,7 +73,7 @@ class Session:
             from checker.reading.extraction import Extractor
             catalog = self.catalog()
             self._extractor = Extractor(self.rules_dir, catalog.vocabulary, set(catalog.treatments.treatments),
-                                        catalog.treatments)
+                                        catalog.treatments, cache=self.use_cache)
         return self._extractor
 
     def read(self, path: str | Path) -> "Case":

@@ -84,11 +84,24 @@ class FoundDate:
     relative: bool = False
 
 
+# what a text must contain for a form to match (a form's regex is skipped without it): a digit for the written
+# dates, a unit of time after a space for the relative ones
+_GUARDS = {"digit": re.compile(r"\d"),
+           "unit": re.compile(r" (?:days?|weeks?|wks?|months?|mos?|years?|yrs?)\b", re.IGNORECASE)}
+_NEEDS = {"ago": "unit", "past": "unit", "for": "unit"}  # every other form needs a digit
+
+
 def find_dates(text: str, reference: dt.date | None = None) -> list[FoundDate]:
     """Every date of the text (non-overlapping, earlier forms in the module docstring winning a tie), in order."""
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
+    has: dict[str, bool] = {}
     for kind, regex in _PATTERNS:
+        need = _NEEDS.get(kind, "digit")
+        if need not in has:
+            has[need] = _GUARDS[need].search(text) is not None
+        if not has[need]:
+            continue
         for m in regex.finditer(text):
             span = (m.start("y") if kind == "year" else m.start(), m.end())
             if any(a < span[1] and span[0] < b for a, b in taken):

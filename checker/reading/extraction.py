@@ -32,8 +32,10 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import heapq
 import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from re import _constants as sre_constants  # the regex parser, to find a trigger's possible first characters
 from re import _parser as sre_parse
@@ -44,12 +46,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from checker.errors import InputError, did_you_mean
 from checker.reading.dates import FoundDate, find_dates, months_between, request_form_date, service_date, weeks_between
+from checker.reading.extraction_cache import RegexLedger, load_ledger, save_ledger
 from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, list_value
 from checker.reading.requests import find_levels, normalize_request
 from checker.reading.sections import NoteDate, NoteLayout, Part, Section, load_sections
 from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_overlap
 from checker.ruleset.layout import RulesFolder
-from checker.ruleset.regexes import checked, first_chars, required_literals
+from checker.ruleset.regexes import checked, first_chars, prefix_literals, required_literals
 from checker.ruleset.treatments import TreatmentVocabulary
 from checker.yamlio import load_yaml, validate
 
@@ -67,11 +70,16 @@ SINCE = ("weeks_since", "months_since")  # converts of a date (group `date`) int
 DRUG_CLASSES = re.compile(r"\{drugs:([a-z_]+(?:,[a-z_]+)*)\}")  # {drugs:nsaid,ketorolac} in a pattern's regex
 
 
+@lru_cache(maxsize=None)
 def _compile(pattern: str) -> re.Pattern:
     """Compile a rule regex for matching lower-cased text (case-sensitive matching is ~8x faster in `re`);
-    ValueError when it is invalid or can backtrack catastrophically."""
+    ValueError when it is invalid or can backtrack catastrophically. Checked once per distinct regex (a
+    pattern's regex is read by its validators and again as the pieces it is split into)."""
     checked(pattern)
     return re.compile(_lower_pattern(pattern))
+
+
+_GROUP_NAME = re.compile(r"\(\?P[<=][^>)]*[>)]")
 
 
 def _lower_pattern(pattern: str) -> str:
@@ -84,7 +92,7 @@ def _lower_pattern(pattern: str) -> str:
             out.append(pattern[i:i + 2])
             i += 2
             continue
-        name = re.match(r"\(\?P[<=][^>)]*[>)]", pattern[i:])
+        name = _GROUP_NAME.match(pattern, i) if ch == "(" else None
         if name:
             out.append(name.group(0))
             i += len(name.group(0))
@@ -148,6 +156,31 @@ def _lower_text(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
+def _ledger(info: ValidationInfo | None) -> RegexLedger | None:
+    return (info.context or {}).get("ledger") if info is not None else None
+
+
+def _checked_regex(value: str, info: ValidationInfo | None) -> str:
+    """A rules regex, checked (valid, no catastrophic backtracking) unless the build cache says it passed already."""
+    ledger = _ledger(info)
+    if ledger is None or value not in ledger.trusted:
+        _compile(value)
+    if ledger is not None:
+        ledger.checked.add(value)
+    return value
+
+
+def _group_names(regex: str, info: ValidationInfo | None) -> list[str]:
+    """A pattern regex's named groups (from the build cache when it has them)."""
+    ledger = _ledger(info)
+    if ledger is not None and regex in ledger.groups:
+        return ledger.groups[regex]
+    names = list(_compile(regex).groupindex)
+    if ledger is not None:
+        ledger.groups[regex] = names
+    return names
+
+
 class Trigger(BaseModel):
     """A context phrase: what it says about the findings in its scope, and which way its scope runs."""
 
@@ -161,9 +194,8 @@ class Trigger(BaseModel):
 
     @field_validator("phrase")
     @classmethod
-    def _regex(cls, value: str) -> str:
-        _compile(value)
-        return value
+    def _regex(cls, value: str, info: ValidationInfo) -> str:
+        return _checked_regex(value, info)
 
 
 class ContextRules(BaseModel):
@@ -177,9 +209,9 @@ class ContextRules(BaseModel):
 
     @field_validator("terminations", "pseudo")
     @classmethod
-    def _regexes(cls, values: list[str]) -> list[str]:
+    def _regexes(cls, values: list[str], info: ValidationInfo) -> list[str]:
         for v in values:
-            _compile(v)
+            _checked_regex(v, info)
         return values
 
 
@@ -212,18 +244,16 @@ class Pattern(BaseModel):
 
     @field_validator("regex", "in_sentence", "in_text", "not_in_text", "when_request")
     @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            _compile(value)
-        return value
+    def _regex(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else _checked_regex(value, info)
 
     @model_validator(mode="after")
-    def _value_or_capture(self) -> Pattern:
+    def _value_or_capture(self, info: ValidationInfo) -> Pattern:
         if (self.value is None) == (self.capture is None):
             raise ValueError("a pattern needs exactly one of `value` and `capture`")
-        if self.capture is not None and self.capture not in _compile(self.regex).groupindex:
+        if self.capture is not None and self.capture not in _group_names(self.regex, info):
             raise ValueError(f"capture {self.capture!r} is not a named group (?P<{self.capture}>...) of the regex")
-        if self.convert == "weeks" and not {"n", "unit"} <= set(_compile(self.regex).groupindex):
+        if self.convert == "weeks" and not {"n", "unit"} <= set(_group_names(self.regex, info)):
             raise ValueError("convert: weeks needs named groups `n` and `unit`")
         if self.convert in SINCE and self.capture != "date":
             raise ValueError(f"convert: {self.convert} needs `capture: date` and a named group (?P<date>...)")
@@ -378,6 +408,10 @@ class _Text:
     reference: dt.date | None = None  # the date the text is read against (weeks_since)
     request_form: dt.date | None = None  # the date of the request for authorization the text gives, if any
     _found: dict[re.Pattern, bool] = field(default_factory=dict)
+    _allowed: dict[tuple, list[bool] | None] = field(default_factory=dict)  # Extractor._in_sections, per key
+    _since: dict[tuple, tuple[float, str] | None] = field(default_factory=dict)  # _since, per match
+    _service: dict[int, tuple[FoundDate, str] | None] = field(default_factory=dict)  # _service_date, per sentence
+    _full_date: dict[int, bool] = field(default_factory=dict)  # whether a sentence gives a full date
     _sites: dict[int, set[str]] = field(default_factory=dict)
 
     def sites_in_sentence(self, pos: int, finder: tuple[re.Pattern, dict[str, str]]) -> set[str]:
@@ -433,11 +467,13 @@ class Extractor:
     """Loads rules/extraction/*.yaml once (regexes compiled at load) and extracts documented facts."""
 
     def __init__(self, rules_dir: Path, vocabulary: FactVocabulary, treatment_codes: set[str] | None = None,
-                 treatments: TreatmentVocabulary | None = None):
+                 treatments: TreatmentVocabulary | None = None, cache: bool = False):
         """`rules_dir` is the rules root (holding extraction/); `when_treatment` codes are checked against
         `treatment_codes` when given (the catalog's). `treatments` (the catalog's) reads list elements and
-        requests; without it the rules folder's are loaded when a list is first read."""
+        requests; without it the rules folder's are loaded when a list is first read. `cache`: read and write
+        the build cache (extraction_cache.py), so the regex checks and analysis are done once per rules content."""
         rules_dir = Path(rules_dir)
+        self._ledger, cache_path, cache_key = load_ledger(rules_dir) if cache else (RegexLedger(), None, None)
         self.rules_dir = rules_dir
         self._treatments = treatments
         folder = rules_dir / "extraction"
@@ -453,7 +489,7 @@ class Extractor:
         for path in files:
             parsed = validate(ExtractionFile, load_yaml(path), path,
                               {"vocabulary": vocabulary, "treatment_codes": codes, "sections": self.sections.names,
-                               "unscanned": self.sections.unscanned})
+                               "unscanned": self.sections.unscanned, "ledger": self._ledger})
             for name, spec in parsed.lists.items():
                 if name in self.lists:
                     raise InputError(path, f"list {name!r} is defined in another extraction file", field=f"lists.{name}")
@@ -479,27 +515,66 @@ class Extractor:
                                  f"{did_you_mean(rule.from_list.list, self.lists)}", field=f"facts.{name}.from_list")
         if treatments is not None:
             self._check_list_matches(folder, treatments)
-        self._list_cues = {name: _compile("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
+        self._list_cues = {name: self._regex("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
+        self._list_literals: tuple[frozenset[str], ...] | None = None  # what every cue match contains (when known)
+        self._list_rules: list[tuple[str, FactRule, Any]] | None = None
         self._compile_context(context)
-        self._summary: tuple[str, _Text, list, dict[int, list[_Mention]], list[FoundList], set[str]] | None = None
+        self._summary: _TextScan | None = None  # the last summary read, with what was found in it
+        self._requests: dict[tuple[str, dt.date | None], _TextScan] = {}  # its requests'
         self._sites: tuple[re.Pattern, dict[str, str]] | None = None  # body-site words (region: request)
         self.prefilter = True  # skip a pattern none of whose required literals the text has (tests turn it off)
-        self._patterns = [_CompiledPattern(name, rule, p, _compile(piece),
-                                           p.in_sentence and _compile(p.in_sentence),
-                                           p.in_text and _compile(p.in_text),
-                                           p.when_request and _compile(p.when_request),
-                                           vocabulary[name].scope, vocabulary[name].type,
-                                           ("summary", "request") if p.source == "any" else (p.source,),
-                                           _anchor(_lower_pattern(piece)), required_literals(_lower_pattern(piece)),
-                                           p.not_in_text and _compile(p.not_in_text))
-                          for name, rule in self.rules.items() for p in rule.patterns
-                          for piece in _alternatives(p.regex)]
-        self._literals = _automaton({lit for cp in self._patterns if cp.required for lit in cp.required})
+        self._patterns = self._compile_patterns()
+        self._index_literals()
+        if cache_path is not None and not self._ledger.trusted:  # built from scratch: keep what was worked out
+            save_ledger(self._ledger, cache_path, cache_key)
+
+    def _regex(self, pattern: str) -> re.Pattern:
+        """A regex the extractor builds from the rules' (an alternation), checked unless the build cache says it
+        passed already."""
+        compiled = _lowered(pattern) if pattern in self._ledger.trusted else _compile(pattern)
+        self._ledger.checked.add(pattern)
+        return compiled
+
+    def _compile_patterns(self) -> list[_CompiledPattern]:
+        """Every pattern as the pieces of its regex (split at top-level `|`), each compiled and analysed:
+        its literal start, its required literals and whether every match starts with one of them."""
+        out = []
+        for name, rule in self.rules.items():
+            spec = self.vocabulary[name]
+            for p in rule.patterns:
+                sources = ("summary", "request") if p.source == "any" else (p.source,)
+                for piece in _alternatives(p.regex):
+                    known = self._ledger.pieces.get(piece)
+                    if known is None:
+                        lowered, anchor, required, prefixes, also = _piece_analysis(piece)
+                        self._ledger.pieces[piece] = [lowered, anchor, sorted(required) if required else None,
+                                                      prefixes, sorted(also) if also else None]
+                    else:
+                        lowered, anchor, listed, prefixes, listed_also = known
+                        required = frozenset(listed) if listed is not None else None
+                        also = frozenset(listed_also) if listed_also is not None else None
+                    cp = _CompiledPattern(name, rule, p, lowered, spec.scope, spec.type, sources, anchor,
+                                          required, prefixes, also)
+                    if piece not in self._ledger.trusted:  # checked now: a bad piece is an error of the rules
+                        cp.regex = _compile(piece)
+                    self._ledger.checked.add(piece)
+                    out.append(cp)
+        return out
+
+    def _index_literals(self) -> None:
+        """One Aho-Corasick automaton of every pattern's required literals, and which patterns each one admits."""
+        self._literals = _automaton({lit for cp in self._patterns for lits in (cp.required, cp.also) if lits
+                                     for lit in lits})
         self._by_literal: dict[str, list[int]] = {}
+        self._by_also: dict[str, list[int]] = {}
         for index, cp in enumerate(self._patterns):
             for lit in cp.required or ():
                 self._by_literal.setdefault(lit, []).append(index)
-        self._unfiltered = {i for i, cp in enumerate(self._patterns) if cp.required is None}
+            for lit in cp.also or ():
+                self._by_also.setdefault(lit, []).append(index)
+        self._with_also = frozenset(i for i, cp in enumerate(self._patterns) if cp.also)
+        self._unfiltered = frozenset(i for i, cp in enumerate(self._patterns) if cp.required is None)
+        self._applicable_memo: dict[tuple[str | None, str | None], frozenset[int]] = {}
 
     def _drug_names(self, regex: str, path: Path, where: str) -> str:
         """A regex with each {drugs:CLASS,...} replaced by the names the drug lexicon (rules/requests/drugs.yaml)
@@ -536,18 +611,26 @@ class Extractor:
         entries += [(t.phrase, t) for t in ctx.triggers]
         entries.sort(key=lambda e: -len(e[0]))
         self._kinds = [kind for _, kind in entries]
-        firsts = [first_chars(_lower_pattern(_word(p))) for p, _ in entries]
+        firsts = [self._first_chars(_word(p)) for p, _ in entries]
         alphabet = set().union(*(f for f in firsts if f is not None))
         self._buckets: dict[str, re.Pattern] = {}
         for ch in alphabet:
             alts = [f"(?P<t{i}>{_word(p)})" for i, (p, _) in enumerate(entries) if firsts[i] is None or ch in firsts[i]]
-            self._buckets[ch] = _compile("|".join(alts))
+            self._buckets[ch] = self._regex("|".join(alts))
         anywhere = [f"(?P<t{i}>{_word(p)})" for i, (p, _) in enumerate(entries) if firsts[i] is None]
-        self._any_bucket = _compile("|".join(anywhere)) if anywhere else None
+        self._any_bucket = self._regex("|".join(anywhere)) if anywhere else None
         abbrev = "|".join(re.escape(a.rstrip(".")) for a in ctx.abbreviations) or "(?!)"
         # an abbreviation's period, or a list number's ("Diagnoses: 1. ...") after a colon, period or parenthesis
         # (not a number that ends a sentence: "rated 7 out of 10. She...")
         self._no_break = re.compile(rf"(?:\b(?:{abbrev})|(?:^|[:.(;] ?)\d{{1,2}})\.$", re.IGNORECASE)
+
+    def _first_chars(self, phrase: str) -> set[str] | None:
+        """The characters a context phrase can start with (from the build cache when it has them)."""
+        if phrase not in self._ledger.firsts:
+            found = first_chars(_lower_pattern(phrase))
+            self._ledger.firsts[phrase] = sorted(found) if found is not None else None
+        known = self._ledger.firsts[phrase]
+        return set(known) if known is not None else None
 
     # ---- text preparation -----------------------------------------------------------------------
 
@@ -623,65 +706,111 @@ class Extractor:
 
         A letter asks about one summary once per item: the prepared summary, its context triggers and
         every pattern's summary mentions are kept for the last summary seen, so each is scanned once."""
-        summary = summary or ""
-        if self._summary is None or self._summary[0] != (summary, reference_date):
-            prepared = self._prepare(summary, "summary")
-            prepared.reference = reference_date
-            form = request_form_date(prepared.norm, reference_date)
-            prepared.request_form = form.date if form else None
-            self._summary = ((summary, reference_date), prepared, self._context_hits(prepared), {}, [],
-                             _present(self._literals, prepared))
-            if self.lists:
-                self._summary[4].extend(self._find_lists(prepared))
-        _, summary_text, summary_hits, scanned, lists, summary_literals = self._summary
-        request_text = self._prepare(request or "", "request")
-        request_text.reference = reference_date
-        texts = {"summary": (summary_text, summary_hits), "request": (request_text, self._context_hits(request_text))}
-        present = {"summary": summary_literals, "request": _present(self._literals, request_text)}
+        summary_scan = self._summary_scan(summary or "", reference_date)
+        request_scan = self._request_scan(request or "", reference_date)
         request_levels = find_levels(request or "")
+        scans = {"summary": summary_scan, "request": request_scan}
         mentions: dict[str, list[_Mention]] = {}
-        if self.prefilter:  # only the patterns one of whose required literals is in the summary or the request
-            indices = sorted(self._unfiltered.union(*(self._by_literal[lit] for lit in present["summary"]),
-                                                    *(self._by_literal[lit] for lit in present["request"])))
-        else:
-            indices = range(len(self._patterns))
-        for index in indices:
+        for index in self._to_run(scope, treatment, summary_scan, request_scan):
             cp = self._patterns[index]
-            if scope is not None and cp.scope != scope:
-                continue
-            if not (_applies(cp.rule.when_treatment, treatment, cp.scope)
-                    and _applies(cp.pattern.when_treatment, treatment, cp.scope)):
-                continue
-            if cp.when_request is not None and not cp.when_request.search(request_text.lower):
+            if cp.when_request is not None and not request_scan.text.contains(cp.when_request):
                 continue
             for key in cp.sources:
-                sentences = None  # every sentence
-                if self.prefilter and cp.required is not None:
-                    sentences = set().union(*(present[key].get(lit, ()) for lit in cp.required))
-                    if not sentences:
-                        continue  # none of the literals every match contains is in this text
-                text, hits = texts[key]
-                if key == "summary" and cp.pattern.convert != "overlaps_request_levels":  # request-independent
-                    if index not in scanned:
-                        scanned[index] = self._scan(cp, text, hits, request_levels, sentences)
-                    found = scanned[index]
-                else:
-                    found = self._scan(cp, text, hits, request_levels, sentences)
+                # a summary's mentions do not depend on the request (but for the request's levels)
+                keep = key == "summary" and cp.pattern.convert != "overlaps_request_levels"
+                found = self._mentions_of(index, cp, scans[key], request_levels, keep)
                 if found and cp.pattern.region is not None:
                     found = [m for m in found if self._in_request_region(m, request or "",
                                                                          cp.pattern.region == "request_or_roots")]
                 if found:
                     mentions.setdefault(cp.name, []).extend(found)
+        out = self._resolved(mentions)
+        if summary_scan.lists:
+            out.update(self._from_lists(summary_scan.lists, summary_scan.text, request, treatment, scope, out))
+        if any(self.rules[name].add for name in out):
+            out = self._with_addends(out, request)
+        return out
+
+    def _summary_scan(self, summary: str, reference_date: dt.date | None) -> _TextScan:
+        """The summary prepared and scanned once (a letter asks about it once per item); a new summary, reference
+        date or prefilter setting starts afresh."""
+        key = (summary, reference_date, self.prefilter)
+        if self._summary is None or self._summary.key != key:
+            self._summary = self._text_scan(summary, "summary", reference_date, key)
+            self._requests = {}
+            if self.lists:
+                self._summary.lists = self._find_lists(self._summary.text)
+        return self._summary
+
+    def _request_scan(self, request: str, reference_date: dt.date | None) -> _TextScan:
+        key = (request, reference_date)
+        if key not in self._requests:
+            self._requests[key] = self._text_scan(request, "request", reference_date, key)
+        return self._requests[key]
+
+    def _text_scan(self, text: str, source: str, reference_date: dt.date | None, key: tuple) -> _TextScan:
+        prepared = self._prepare(text, source)
+        prepared.reference = reference_date
+        if source == "summary":
+            form = request_form_date(prepared.norm, reference_date)
+            prepared.request_form = form.date if form else None
+        scan = _TextScan(key, prepared, self._context_hits(prepared))
+        if self.prefilter:
+            scan.literals = _Literals(self._literals, prepared)
+            present = scan.literals.starts
+            admitted = self._unfiltered.union(*(self._by_literal[lit] for lit in present if lit in self._by_literal))
+            lacking = self._with_also.difference(*(self._by_also[lit] for lit in present if lit in self._by_also))
+            scan.candidates = admitted - lacking  # a pattern with two literal sets needs one of each
+        return scan
+
+    def _applicable(self, scope: str | None, treatment: str | None) -> frozenset[int]:
+        """The patterns read for a scope and a treatment (their `when_treatment`), worked out once per pair."""
+        key = (scope, treatment)
+        if key not in self._applicable_memo:
+            if len(self._applicable_memo) >= 256:
+                self._applicable_memo.clear()
+            self._applicable_memo[key] = frozenset(
+                i for i, cp in enumerate(self._patterns) if (scope is None or cp.scope == scope)
+                and _applies(cp.rule.when_treatment, treatment, cp.scope)
+                and _applies(cp.pattern.when_treatment, treatment, cp.scope))
+        return self._applicable_memo[key]
+
+    def _to_run(self, scope: str | None, treatment: str | None, summary: _TextScan,
+                request: _TextScan) -> list[int]:
+        """The patterns to run, in order: those that apply and (with the prefilter) one of whose literals is in
+        the summary or the request."""
+        applicable = self._applicable(scope, treatment)
+        if summary.candidates is None or request.candidates is None:
+            return sorted(applicable)
+        return sorted(applicable & (summary.candidates | request.candidates))
+
+    def _mentions_of(self, index: int, cp: _CompiledPattern, scan: _TextScan, request_levels: list[str],
+                     keep: bool) -> list[_Mention]:
+        """One pattern's mentions in one text (kept in the scan when they do not depend on the request)."""
+        if keep and index in scan.mentions:
+            return scan.mentions[index]
+        if scan.literals is None or cp.required is None:  # no prefilter (for this pattern): every sentence
+            found = self._scan(cp, scan.text, scan.hits, request_levels)
+        elif index not in scan.candidates:
+            found = []
+        elif cp.prefixes:  # every match starts with a literal: try the regex where one occurs
+            within = set(scan.literals.sentences(cp.also)) if cp.also else None
+            found = self._scan_at(cp, scan.text, scan.hits, request_levels, scan.literals.positions(cp.required),
+                                  within)
+        else:  # only the sentences holding one of its literals
+            found = self._scan(cp, scan.text, scan.hits, request_levels, scan.literals.sentences(cp.required))
+        if keep:
+            scan.mentions[index] = found
+        return found
+
+    def _resolved(self, mentions: dict[str, list[_Mention]]) -> dict[str, Extracted]:
+        """Each fact's value under its conflict policy, with the mention it rests on."""
         out = {}
         for name, found in mentions.items():
             result = _resolve(self.rules[name], self.vocabulary[name].type, found)
             if result is not None:
                 value, mention = result
                 out[name] = _extracted(name, coerce_value(self.vocabulary[name], value), mention)
-        if lists:
-            out.update(self._from_lists(lists, summary_text, request, treatment, scope, out))
-        if any(self.rules[name].add for name in out):
-            out = self._with_addends(out, request)
         return out
 
     def _with_addends(self, found: dict[str, Extracted], request: str) -> dict[str, Extracted]:
@@ -769,9 +898,26 @@ class Extractor:
 
     def _find_lists(self, text: _Text) -> list[FoundList]:
         allowed = self._in_sections(None, None, text)
+        cued = self._cued_sentences(text) if self.prefilter else None
         sentences = [text.sentence(start) for i, start in enumerate(text.sentence_starts)
-                     if allowed is None or allowed[i]]
+                     if (allowed is None or allowed[i]) and (cued is None or i in cued)]
         return find_lists(sentences, text.norm, text.lower, self.lists, self._list_cues, self.treatments())
+
+    def _cued_sentences(self, text: _Text) -> set[int] | None:
+        """The sentences that can hold a list cue: those with one of the literals every cue match contains (None:
+        every sentence, when a cue has no such literal). The cue regexes are slow to search; most sentences have none."""
+        if self._list_literals is None:
+            found = [required_literals(regex.pattern) for regex in self._list_cues.values()]
+            self._list_literals = (frozenset().union(*found),) if all(f is not None for f in found) else ()
+        if not self._list_literals:
+            return None
+        out: set[int] = set()
+        for lit in self._list_literals[0]:
+            pos = text.lower.find(lit)
+            while pos != -1:
+                out.add(bisect.bisect_right(text.sentence_starts, pos) - 1)
+                pos = text.lower.find(lit, pos + 1)
+        return out
 
     def _from_lists(self, lists: list[FoundList], text: _Text, request: str, treatment: str | None,
                     scope: str | None, found: dict[str, Extracted]) -> dict[str, Extracted]:
@@ -779,9 +925,11 @@ class Extractor:
         list), quoting the list's sentence."""
         out = {}
         requested = normalize_request(request, self.treatments()) if request else None
-        for name, rule in self.rules.items():
-            spec = self.vocabulary[name]
-            if rule.from_list is None or name in found or (scope is not None and spec.scope != scope):
+        if self._list_rules is None:  # the facts a list can document, with their vocabulary entries
+            self._list_rules = [(name, rule, self.vocabulary[name]) for name, rule in self.rules.items()
+                                if rule.from_list is not None]
+        for name, rule, spec in self._list_rules:
+            if name in found or (scope is not None and spec.scope != scope):
                 continue
             if not _applies(rule.when_treatment, treatment, spec.scope):
                 continue
@@ -804,7 +952,7 @@ class Extractor:
         return out
 
     def _scan(self, cp: _CompiledPattern, text: _Text, hits: list[tuple[int, int, Any]],
-              request_levels: list[str], sentences: set[int] | None = None) -> list[_Mention]:
+              request_levels: list[str], sentences: list[int] | None = None) -> list[_Mention]:
         """Every mention of one pattern in one text that documents a value after context. A mention lies
         within a sentence: each sentence is scanned apart (only `sentences`, when the prefilter gives them)."""
         found: list[_Mention] = []
@@ -817,25 +965,71 @@ class Extractor:
         starts = text.sentence_starts
         allowed = self._in_sections(cp.pattern.sections or cp.rule.sections,
                                     cp.pattern.not_sections or cp.rule.not_sections, text)
-        for i in sorted(sentences) if sentences is not None else range(len(starts)):
+        for i in sentences if sentences is not None else range(len(starts)):
             if allowed is not None and not allowed[i]:
                 continue
             start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else len(text.norm)
             for m in cp.regex.finditer(text.lower, start, end):
-                if cp.in_sentence is not None and not cp.in_sentence.search(text.lower, start, end):
-                    continue
-                value = self._value(cp, m, text, hits, request_levels)
-                if value is not None:
-                    since = _since(m, text, cp.pattern.convert, hits, cp.rule.until) if cp.pattern.convert in SINCE else None
-                    note = since[1] if since and since[0] == value else None
-                    found.append(_Mention(value, m.start(), _quote_span(text, m.start()), text, note))
+                mention = self._mention(cp, m, text, hits, request_levels, start, end)
+                if mention is not None:
+                    found.append(mention)
         return found
+
+    def _scan_at(self, cp: _CompiledPattern, text: _Text, hits: list[tuple[int, int, Any]],
+                 request_levels: list[str], positions: list[int], within: set[int] | None = None) -> list[_Mention]:
+        """As _scan, for a pattern every match of which starts with one of its literals: the regex is tried only
+        at their `positions` (ascending), each within its sentence (one of `within`, the sentences holding one of
+        its other literals, when given), skipping those inside the last match, which finds what finditer over the
+        sentence finds."""
+        found: list[_Mention] = []
+        if not positions or (cp.in_text is not None and not text.contains(cp.in_text)):
+            return found
+        if cp.not_in_text is not None and text.contains(cp.not_in_text):
+            return found
+        starts = text.sentence_starts
+        allowed = self._in_sections(cp.pattern.sections or cp.rule.sections,
+                                    cp.pattern.not_sections or cp.rule.not_sections, text)
+        match, lower, last = cp.regex.match, text.lower, len(text.norm)
+        done = -1  # matches do not overlap: the next one starts at or after the end of the last
+        for pos in positions:
+            if pos < done:
+                continue
+            i = bisect.bisect_right(starts, pos) - 1
+            if (allowed is not None and not allowed[i]) or (within is not None and i not in within):
+                continue
+            start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else last
+            m = match(lower, pos, end)
+            if m is None:
+                continue
+            done = m.end()
+            mention = self._mention(cp, m, text, hits, request_levels, start, end)
+            if mention is not None:
+                found.append(mention)
+        return found
+
+    def _mention(self, cp: _CompiledPattern, m: re.Match, text: _Text, hits: list[tuple[int, int, Any]],
+                 request_levels: list[str], start: int, end: int) -> _Mention | None:
+        """The mention a match in the sentence [start, end) makes, or None when it documents nothing."""
+        if cp.in_sentence is not None and not cp.in_sentence.search(text.lower, start, end):
+            return None
+        value = self._value(cp, m, text, hits, request_levels)
+        if value is None:
+            return None
+        since = _since(m, text, cp.pattern.convert, hits, cp.rule.until) if cp.pattern.convert in SINCE else None
+        note = since[1] if since and since[0] == value else None
+        return _Mention(value, m.start(), _quote_span(text, m.start()), text, note)
 
     def _in_sections(self, only: list[str] | None, skip: list[str] | None, text: _Text) -> list[bool] | None:
         """Which sentences a pattern reads (None: all): never an unscanned one (the header), none in `skip`, and
         only those in `only` when the text has one of them."""
         if not text.sections:
             return None
+        key = (tuple(only) if only else only, tuple(skip) if skip else skip)
+        if key not in text._allowed:
+            text._allowed[key] = self._sentences_allowed(only, skip, text)
+        return text._allowed[key]
+
+    def _sentences_allowed(self, only: list[str] | None, skip: list[str] | None, text: _Text) -> list[bool] | None:
         present = set(text.sections)
         if only is not None and present.isdisjoint(only):
             only = None
@@ -912,40 +1106,116 @@ class Extractor:
 
 @dataclass
 class _CompiledPattern:
+    """One piece of a pattern's regex (lower-cased), what it admits and what a text must hold for it to match.
+    The regexes are compiled when first used (a warm start reads the analysis from the build cache)."""
+
     name: str
     rule: FactRule
     pattern: Pattern
-    regex: re.Pattern
-    in_sentence: re.Pattern | None
-    in_text: re.Pattern | None
-    when_request: re.Pattern | None
+    source: str  # the piece's regex, lower-cased
     scope: str
     type: FactType
     sources: tuple[str, ...]
     anchor: str = ""  # literal text every match starts with: when absent from a text, skip the regex
     required: frozenset[str] | None = None  # literals of which every match has one (None: always run)
-    not_in_text: re.Pattern | None = None
+    prefixes: bool = False  # every match starts with one of `required`
+    also: frozenset[str] | None = None  # other literals of which every match has one (a text needs both)
+
+    @cached_property
+    def regex(self) -> re.Pattern:
+        return re.compile(self.source)
+
+    @cached_property
+    def in_sentence(self) -> re.Pattern | None:
+        return _lowered(self.pattern.in_sentence)
+
+    @cached_property
+    def in_text(self) -> re.Pattern | None:
+        return _lowered(self.pattern.in_text)
+
+    @cached_property
+    def when_request(self) -> re.Pattern | None:
+        return _lowered(self.pattern.when_request)
+
+    @cached_property
+    def not_in_text(self) -> re.Pattern | None:
+        return _lowered(self.pattern.not_in_text)
+
+
+@lru_cache(maxsize=4096)
+def _lowered(regex: str | None) -> re.Pattern | None:
+    """A rules regex (validated when its file was) compiled for lower-cased text."""
+    return None if regex is None else re.compile(_lower_pattern(regex))
+
+
+MIN_LITERAL = 3  # shorter required literals (" ", "on") are in nearly every sentence: no use as a filter
+
+
+def _piece_analysis(piece: str) -> tuple[str, str, frozenset[str] | None, bool, frozenset[str] | None]:
+    """(the regex lower-cased, its literal start, its required literals, whether every match starts with one, and
+    for such a pattern the literals of which every match also has one, when they are others)."""
+    lowered = _lower_pattern(piece)
+    prefixes = prefix_literals(lowered, MIN_LITERAL)
+    selective = required_literals(lowered)
+    if selective is not None and min(len(lit) for lit in selective) < MIN_LITERAL:
+        selective = None
+    if prefixes is None:
+        return lowered, _anchor(lowered), selective, False, None
+    return lowered, _anchor(lowered), prefixes, True, selective if selective != prefixes else None
+
+
+@dataclass
+class _TextScan:
+    """One text as the patterns read it: prepared, its context triggers, where the required literals occur and
+    which patterns they admit (None: prefilter off), its lists, and the mentions found so far by pattern."""
+
+    key: tuple
+    text: _Text
+    hits: list[tuple[int, int, Any]]
+    literals: _Literals | None = None
+    candidates: frozenset[int] | None = None
+    lists: list[FoundList] = field(default_factory=list)
+    mentions: dict[int, list[_Mention]] = field(default_factory=dict)
+
+
+class _Literals:
+    """Where each required literal occurs in a text (one Aho-Corasick pass), and what that gives a pattern:
+    the sentences to scan, or the positions to try a regex at."""
+
+    def __init__(self, automaton, text: _Text):
+        self.text = text
+        self.starts: dict[str, list[int]] = {}  # literal -> its start offsets, ascending
+        if len(automaton):
+            starts = self.starts
+            for end, (lit, length) in automaton.iter(text.lower):
+                if lit in starts:
+                    starts[lit].append(end - length + 1)
+                else:
+                    starts[lit] = [end - length + 1]
+        self.present = frozenset(self.starts)
+
+    def sentences(self, literals: frozenset[str]) -> list[int]:
+        """The sentences (indices, ascending) holding one of the literals' starts."""
+        sentence_starts = self.text.sentence_starts
+        return sorted({bisect.bisect_right(sentence_starts, p) - 1
+                       for lit in literals & self.present for p in self.starts[lit]})
+
+    def positions(self, literals: frozenset[str]) -> list[int]:
+        """Where any of the literals starts, ascending."""
+        lists = [self.starts[lit] for lit in literals & self.present]
+        if len(lists) == 1:
+            return lists[0]
+        return list(heapq.merge(*lists))
 
 
 def _automaton(literals: set[str]):
     """An Aho-Corasick automaton of the patterns' required literals (one scan of a text finds all present)."""
     automaton = ahocorasick.Automaton()
     for lit in literals:
-        automaton.add_word(lit, lit)
+        automaton.add_word(lit, (lit, len(lit)))
     if literals:
         automaton.make_automaton()
     return automaton
-
-
-def _present(automaton, text: _Text) -> dict[str, set[int]]:
-    """The required literals a text contains, each with the sentences (by index) it occurs in."""
-    out: dict[str, set[int]] = {}
-    if not len(automaton):
-        return out
-    starts = text.sentence_starts
-    for end, lit in automaton.iter(text.lower):
-        out.setdefault(lit, set()).add(bisect.bisect_right(starts, end - len(lit) + 1) - 1)
-    return out
 
 
 _NON_SPACE = re.compile(r"\S+")
@@ -1013,6 +1283,15 @@ def _convert(pattern: Pattern, m: re.Match, ftype: FactType) -> Any:
 
 def _since(m: re.Match, text: _Text, convert: str, hits: list[tuple[int, int, Any]],
            until_date: str = "reference") -> tuple[float, str] | None:
+    """_since_uncached, worked out once per match (the value and the note of a mention both need it)."""
+    key = (m.re, m.span(), convert, until_date)
+    if key not in text._since:
+        text._since[key] = _since_uncached(m, text, convert, hits, until_date)
+    return text._since[key]
+
+
+def _since_uncached(m: re.Match, text: _Text, convert: str, hits: list[tuple[int, int, Any]],
+                    until_date: str = "reference") -> tuple[float, str] | None:
     """Weeks (months for months_since) from the date of group `date` to the date of group `until` when it
     matched, else to the text's reference date, with a note saying how. When group `date` takes no part in the
     match: the date of service in effect ("On 10/27/2016, ... The patient was prescribed naproxen"). A relative
@@ -1043,6 +1322,8 @@ def _since(m: re.Match, text: _Text, convert: str, hits: list[tuple[int, int, An
     return value, f"{said}{counted} = {start[0].date.isoformat()}, {value:g} {unit} to {to}"
 
 
+# what every day-precise date (dates.py: 1/2/14, 2014-01-02, Jan. 2nd, 2014) contains, to skip sentences without
+_MAYBE_FULL_DATE = re.compile(r"\d[/-]\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d", re.IGNORECASE)
 SERVICE_LOOKBACK = 6  # sentences a date of service ("On 10/27/2016, the patient ...") stays in effect for
 
 
@@ -1052,10 +1333,20 @@ def _service_date(text: _Text, pos: int, hits: list[tuple[int, int, Any]]) -> tu
     sentence is UR/IMR language or its date is not a visit's (an injury, an operation)."""
     starts = text.sentence_starts
     i = bisect.bisect_right(starts, pos) - 1
+    if i not in text._service:  # the same for every position in the sentence
+        text._service[i] = _service_date_of(text, i, hits)
+    return text._service[i]
+
+
+def _service_date_of(text: _Text, i: int, hits: list[tuple[int, int, Any]]) -> tuple[FoundDate, str] | None:
+    starts = text.sentence_starts
     for j in range(i, max(-1, i - SERVICE_LOOKBACK - 1), -1):
         start, end = starts[j], starts[j + 1] if j + 1 < len(starts) else len(text.norm)
         sentence = text.norm[start:end]
-        if not any(not d.relative and d.precision == "day" for d in find_dates(sentence, text.reference)):
+        if j not in text._full_date:  # a full date needs digits in its form: most sentences have none
+            text._full_date[j] = _MAYBE_FULL_DATE.search(sentence) is not None and any(
+                not d.relative and d.precision == "day" for d in find_dates(sentence, text.reference))
+        if not text._full_date[j]:
             continue
         lo = bisect.bisect_left(hits, (start,))
         hi = bisect.bisect_left(hits, (end,), lo)

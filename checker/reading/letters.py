@@ -307,12 +307,16 @@ _SUMMARY_INTRO = re.compile(
 _FINAL_DETERMINATION_INTRO = re.compile(r"^The\s*Final\s*Determination\s*was\s*based\s*on", re.IGNORECASE)
 
 
+_LAYOUT_CONTROLS = str.maketrans("", "", "\n\r\t\f")  # the control characters a text letter may have
+
+
 def parse_letter_text(text: str, path: str = "<text>") -> Letter:
     """Parse the text of a letter (any of the three layouts); InputError when it is not a parseable letter."""
     if not text or not text.strip():
         raise InputError(path, "empty letter")
     sample = text[:4096]
-    if sum(ch.isprintable() or ch in "\n\r\t\f" for ch in sample) < 0.95 * len(sample):
+    if not sample.translate(_LAYOUT_CONTROLS).isprintable() and (  # counted only when a character is not
+            sum(ch.isprintable() or ch in "\n\r\t\f" for ch in sample) < 0.95 * len(sample)):
         raise InputError(path, "not a text letter (binary content)")
     lines = _lines(text)
     if _first(lines, _ISSUES_L2) is not None:

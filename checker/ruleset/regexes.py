@@ -95,6 +95,63 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return _seq_required(list(parsed))
 
 
+def prefix_literals(pattern: str, min_length: int = 3) -> frozenset[str] | None:
+    """Literal strings one of which every match starts with (zero-width assertions before it aside), each at
+    least `min_length` long; None when there is no such set. The regex then need only be tried where one of
+    them occurs in the text (`regex.match` there finds what `finditer` would)."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # noqa: BLE001 - not a regex we can read: no prefilter
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    found, nullable = _seq_prefixes(list(parsed))
+    if found is None or nullable or not found or min(len(x) for x in found) < min_length:
+        return None
+    return frozenset(found)
+
+
+def _seq_prefixes(items: list) -> tuple[set[str] | None, bool]:
+    """The literals a parsed sequence's every non-empty match starts with, and whether it can match the empty
+    string. A leading literal run is one; an optional element adds its own to those of what follows it (a group,
+    every alternative of a branch, a repetition: their content's). None: a match can start otherwise."""
+    out: set[str] = set()
+    run: list[str] = []
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            break
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue  # zero-width: the match still starts where the text after it does
+        if op is sre_constants.SUBPATTERN:
+            if av[1] & re.IGNORECASE:
+                return None, False
+            found, nullable = _seq_prefixes(list(av[3]))
+        elif op in _REPEATS:
+            found, nullable = _seq_prefixes(list(av[2]))
+            nullable = nullable or av[0] == 0
+        elif op is sre_constants.BRANCH:
+            found, nullable = set(), False
+            for branch in av[1]:
+                alt, empty = _seq_prefixes(list(branch))
+                if alt is None:
+                    return None, False
+                found |= alt
+                nullable = nullable or empty
+        else:
+            return None, False  # a class, any character, a backreference: no literal start
+        if found is None:
+            return None, False
+        out |= found
+        if not nullable:
+            return out, False
+    if run:
+        return out | {"".join(run)}, False
+    return out, True
+
+
 def _seq_required(items: list) -> frozenset[str] | None:
     """The most selective requirement of a sequence: a run of literal characters, or an element's own."""
     candidates: list[frozenset[str]] = []
