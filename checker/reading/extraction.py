@@ -597,7 +597,7 @@ class Extractor:
             return "(?:" + "|".join(re.escape(w).replace("\\ ", " ") for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
         expanded = DRUG_CLASSES.sub(names, regex)
         try:
-            _compile(expanded)
+            self._regex(expanded)  # checked unless the build cache says it passed already
         except ValueError as exc:
             raise InputError(path, str(exc), field=where) from None
         return expanded
