@@ -3,6 +3,8 @@ path and the problem, exit code 2, never a traceback."""
 
 from __future__ import annotations
 
+import re
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -59,5 +61,6 @@ def test_bad_paths_are_one_line_and_exit_2(tmp_path, index):
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2, (args, res.output)
     assert "Traceback" not in res.output and res.exception is None or isinstance(res.exception, SystemExit)
-    lines = [line for line in click.unstyle(res.output).splitlines() if line.startswith("error:")]
+    lines = [line for line in click.unstyle(res.output).splitlines()
+             if line.startswith("error:") or re.match(r"\S+:\d+(:\d+)?: ", line)]  # errors.error_line
     assert len(lines) == 1 and expected in lines[0], (args, res.output)

@@ -59,7 +59,7 @@ def test_check_exit_code_is_the_worst_of_the_inputs_and_a_bad_input_does_not_sto
     bad.write_text("case: x\nitems:\n  - request: [unclosed\n")
     res = run("check", str(bad), ok, "no/such.yaml", SNRB)
     assert res.exit_code == 2
-    assert "(" + ok + ")" in res.stdout and "(" + SNRB + ")" in res.stdout  # the rest went on
+    assert "ok  (" in res.stdout and "(" + SNRB + ")" in res.stdout  # the rest went on
     errors = res.stderr.splitlines()
     assert len(errors) == 2
     assert errors[0].startswith(f"{bad}:4:1: malformed YAML")
