@@ -83,27 +83,29 @@ def _item_first(op, av) -> tuple[set[str] | None, bool]:
     return None, False
 
 
-def required_literals(pattern: str) -> frozenset[str] | None:
-    """Literal strings of which every match contains at least one (None: no such set is known). A text that
-    contains none of them cannot match, so a multi-literal scan rules the regex out without running it."""
+def _parsed_for_literals(pattern: str):
+    """The parsed regex its literals can be read from; None when it cannot be read or ignores case (its
+    literals would not be literal)."""
     try:
         parsed = sre_parse.parse(pattern)
     except Exception:  # noqa: BLE001 - not a regex we can read: no prefilter
         return None
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    return _seq_required(list(parsed))
+    return None if parsed.state.flags & re.IGNORECASE else parsed
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Literal strings of which every match contains at least one (None: no such set is known). A text that
+    contains none of them cannot match, so a multi-literal scan rules the regex out without running it."""
+    parsed = _parsed_for_literals(pattern)
+    return None if parsed is None else _seq_required(list(parsed))
 
 
 def prefix_literals(pattern: str, min_length: int = 3) -> frozenset[str] | None:
     """Literal strings one of which every match starts with (zero-width assertions before it aside), each at
     least `min_length` long; None when there is no such set. The regex then need only be tried where one of
     them occurs in the text (`regex.match` there finds what `finditer` would)."""
-    try:
-        parsed = sre_parse.parse(pattern)
-    except Exception:  # noqa: BLE001 - not a regex we can read: no prefilter
-        return None
-    if parsed.state.flags & re.IGNORECASE:
+    parsed = _parsed_for_literals(pattern)
+    if parsed is None:
         return None
     found, nullable = _seq_prefixes(list(parsed))
     if found is None or nullable or not found or min(len(x) for x in found) < min_length:
