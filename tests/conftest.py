@@ -83,3 +83,12 @@ def checker(request, catalog):
     evaluator = make_evaluator(request.param)
     yield Checker(catalog, evaluator)
     evaluator.close()
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """An empty cache folder of the test's own for the catalog and extractor caches."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("IMRCHECK_CACHE_DIR", str(folder))
+    monkeypatch.delenv("IMRCHECK_NO_CACHE", raising=False)
+    return folder

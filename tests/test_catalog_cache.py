@@ -8,7 +8,6 @@ import os
 import pickle
 import shutil
 
-import pytest
 from click.testing import CliRunner
 
 from checker.cli import main
@@ -16,14 +15,6 @@ from checker.ruleset import cache
 from checker.ruleset.cache import catalog_key, load_cached_catalog
 
 from .conftest import RULES
-
-
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("IMRCHECK_CACHE_DIR", str(folder))
-    monkeypatch.delenv("IMRCHECK_NO_CACHE", raising=False)
-    return folder
 
 
 def _no_load(*args, **kwargs):

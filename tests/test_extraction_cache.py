@@ -22,14 +22,6 @@ SUMMARY = ("The patient was injured on 01/02/2014. Current medications include N
 REQUESTS = [("Physical therapy 2x6", "PT-LUMBAR"), ("Norco 10/325 #90", None), ("", None)]
 
 
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("IMRCHECK_CACHE_DIR", str(folder))
-    monkeypatch.delenv("IMRCHECK_NO_CACHE", raising=False)
-    return folder
-
-
 def _build(catalog, rules=RULES):
     return Extractor(rules, catalog.vocabulary, set(catalog.treatments.treatments), catalog.treatments, cache=True)
 
