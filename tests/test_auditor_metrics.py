@@ -53,6 +53,19 @@ def test_figures_per_family_and_in_total_are_exact():
     assert (total["reasons"]["named"], total["reasons"]["agree"], total["reasons"]["agreement"]) == (4, 3, 0.75)
 
 
+def test_conditional_items_are_counted_apart_never_as_discordances_of_their_family():
+    """An ancillary decided 'if the surgery is certified' is not an independent call: a reviewer who upholds it
+    because the surgery was denied does not make it a false overturn of its family or of the total."""
+    ancillary = {**row("s1", "S", "upheld", "overturned", "R2", [], "The surgery is not certified."),
+                 "conditional_on": {"item": 1, "request": "knee arthroscopy"}}
+    m = auditor_metrics([*ROWS, ancillary], PHRASES, shuffles=10)
+    plain = auditor_metrics(ROWS, PHRASES, shuffles=10)
+    assert "S" not in m["families"] and m["total"] == plain["total"]
+    c = m["conditional"]
+    assert (c["items"], c["false_overturns"], c["reasons"]["upheld_read"]) == (1, 1, 0)
+    assert plain["conditional"]["items"] == 0
+
+
 def test_the_shuffled_baseline_is_what_a_permutation_within_the_family_gives():
     m = auditor_metrics(ROWS, PHRASES, shuffles=400)
     a, b = m["families"]["A"]["reasons"]["shuffled"], m["families"]["B"]["reasons"]["shuffled"]

@@ -10,6 +10,10 @@ the item's own rule's phrases. Agreement above the shuffled interval says the ch
 reviewers give for that item, not merely for the reasons they give often. Deterministic: rows are taken in
 (case, index) order and the permutations come from a seeded generator.
 
+An item decided "if the surgery is certified" (`conditional_on`: an ancillary whose surgery the same letter
+disputes) rests on the checker's reading of another item, not on its own criteria alone: it is counted apart,
+under "(conditional)", and in no family or total, so it is never an independent discordance.
+
 Works on item rows (`comparison.item_row`: the store, or `audit --format json` items) and a map of rule ->
 criterion -> reviewer phrases, so another checkout's audit can be measured with that checkout's rules."""
 
@@ -27,7 +31,8 @@ from checker.ruleset.rules import Catalog
 SHUFFLES = 200
 SEED = 13
 TOTAL = "(total)"
-_KEPT = ("case", "index", "item", "family", "actual", "predicted", "rule", "rationale", "criteria")
+CONDITIONAL = "(conditional)"
+_KEPT = ("case", "index", "item", "family", "actual", "predicted", "rule", "rationale", "criteria", "conditional_on")
 Phrases = Mapping[str, Mapping[str, list[str]]]  # rule id -> criterion code -> reviewer phrases (regexes)
 
 
@@ -91,12 +96,15 @@ def _rate(agree: int, named: int) -> float | None:
 
 def auditor_metrics(rows: Iterable[Mapping[str, Any]], phrases: Phrases, shuffles: int = SHUFFLES,
                     seed: int = SEED) -> dict[str, Any]:
-    """The figures per family (sorted) and in total (key "(total)")."""
+    """The figures per family (sorted), in total, and of the conditional items kept apart."""
     rows = sorted(({k: r.get(k) for k in _KEPT} for r in rows),
                   key=lambda r: (str(r["case"]), r["index"] or 0, str(r["item"])))
-    tallies: dict[str, Tally] = {TOTAL: Tally()}
+    tallies: dict[str, Tally] = {TOTAL: Tally(), CONDITIONAL: Tally()}
     pools: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
+        if row.get("conditional_on"):
+            tallies[CONDITIONAL].add(row.get("actual"), row.get("predicted"))
+            continue
         for key in (_family(row), TOTAL):
             tallies.setdefault(key, Tally()).add(row.get("actual"), row.get("predicted"))
         if row.get("actual") == "upheld" and row.get("rule") and row.get("predicted") and row.get("rationale"):
@@ -137,4 +145,5 @@ def auditor_metrics(rows: Iterable[Mapping[str, Any]], phrases: Phrases, shuffle
                                          "high": None if high is None else round(high, 4)}}}
 
     return {"shuffles": shuffles, "seed": seed,
-            "families": {f: group(f) for f in sorted(tallies) if f != TOTAL}, "total": group(TOTAL)}
+            "families": {f: group(f) for f in sorted(tallies) if f not in (TOTAL, CONDITIONAL)},
+            "total": group(TOTAL), "conditional": group(CONDITIONAL)}

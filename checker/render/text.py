@@ -562,7 +562,9 @@ def _metric_legend(m: dict[str, Any]) -> list[str]:
     return wrap(f"BA = balanced accuracy; caught = actual overturns predicted Overturned; false = Upheld items "
                 f"predicted Overturned; reasons = Upheld items whose reviewer's reason is among the blocking "
                 f"criteria / those whose rationale names a criterion; shuffled = the same with the rationales "
-                f"shuffled within the family ({m['shuffles']} times, seed {m['seed']}): mean [95% interval].")
+                f"shuffled within the family ({m['shuffles']} times, seed {m['seed']}): mean [95% interval]; conditional = "
+                f"ancillary items decided as if their disputed surgery were certified, counted apart from the "
+                f"families and the total.")
 
 
 _METRIC_HEADER = (f"{'family':<20} {'items':>5} {'BA':>5} {'caught':^7} {'false':>5}  {'reasons':^7} {'rate':>4}  "
@@ -573,15 +575,18 @@ def metrics_lines(m: dict[str, Any]) -> list[str]:
     """The auditor's figures (checker.audit.metrics) per family and in total."""
     lines = ["Auditor's figures", _METRIC_HEADER]
     lines += [_metric_row(f, g) for f, g in m["families"].items()]
-    return lines + [_metric_row("total", m["total"]), *_metric_legend(m)]
+    lines.append(_metric_row("total", m["total"]))
+    if m.get("conditional", {}).get("items"):
+        lines.append(_metric_row("conditional (apart)", m["conditional"]))
+    return lines + _metric_legend(m)
 
 
 def metrics_compare_lines(before: dict[str, Any], after: dict[str, Any], labels=("before", "after")) -> list[str]:
     """Two runs' figures side by side, family by family (a family one run lacks is marked so)."""
     lines = [_METRIC_HEADER]
-    for family in sorted(set(before["families"]) | set(after["families"])) + ["total"]:
-        lines.append(family)
+    for family in sorted(set(before["families"]) | set(after["families"])) + ["total", "conditional"]:
+        lines.append("conditional (apart)" if family == "conditional" else family)
         for label, m in zip(labels, (before, after)):
-            g = m["total"] if family == "total" else m["families"].get(family)
-            lines.append(_metric_row(f"  {label}", g) if g else f"  {label:<18} (no items)")
+            g = m.get(family) if family in ("total", "conditional") else m["families"].get(family)
+            lines.append(_metric_row(f"  {label}", g) if g and g["items"] else f"  {label:<18} (no items)")
     return lines + _metric_legend(after)
