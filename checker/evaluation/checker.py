@@ -25,7 +25,7 @@ from checker.evaluation.verdicts import (
 from checker.reading.cases import Case, Evidence, FactEntry, Item
 from checker.reading.requests import normalize_request
 from checker.ruleset.conditions import facts_of
-from checker.ruleset.editions import cited_window
+from checker.ruleset.editions import CitedWindow, cited_window
 from checker.ruleset.formulary import formulary_check
 from checker.ruleset.rules import Catalog, Criterion, Rule
 from checker.version import __version__
@@ -119,6 +119,7 @@ class Checker:
         self.catalog = catalog
         self.evaluator = evaluator
         self.what_if = what_if
+        self._windows: dict[tuple[str, ...], CitedWindow | None] = {}  # guideline lines cited -> their window
 
     def check_case(self, case: Case) -> list[ItemResult]:
         """Every item in letter order, each decided on its own (an ancillary item never follows the checker's
@@ -246,9 +247,11 @@ class Checker:
         day = case.request_date()
         if day is not None:
             return day, None
-        cited = [text for item in case.items if item.guidelines_cited
-                 for text in (item.guidelines_cited.claims_administrator, item.guidelines_cited.imr) if text]
-        window = cited_window((e for _, e in self.catalog.editions.values()), cited)
+        cited = tuple(text for item in case.items if item.guidelines_cited
+                      for text in (item.guidelines_cited.claims_administrator, item.guidelines_cited.imr) if text)
+        if cited not in self._windows:  # once per letter, not per item and per formulary check
+            self._windows[cited] = cited_window((e for _, e in self.catalog.editions.values()), cited)
+        window = self._windows[cited]
         if window is None or window.end is None:
             return None, None
         in_window = [min(window.end, r.spec.effective.to or window.end)
