@@ -89,3 +89,19 @@ def test_lint_and_verify_never_read_the_cache(cache_dir, monkeypatch):
     monkeypatch.setattr(cache, "load_cached_catalog", _no_load)
     assert CliRunner().invoke(main, ["lint"]).exit_code == 0
     assert CliRunner().invoke(main, ["verify"]).exit_code == 0
+
+
+def test_a_catalog_cached_from_a_folder_since_removed_reads_its_files_in_the_new_one(cache_dir, tmp_path, monkeypatch):
+    """The same rules copied to a temporary folder, cached, removed and copied again (bench_audit.py run twice):
+    the cached catalog's rule and library paths point into the new folder."""
+    first = tmp_path / "first"
+    shutil.copytree(RULES, first)
+    digests = load_cached_catalog(first).treatment_digests()
+    shutil.rmtree(first)
+    second = tmp_path / "second"
+    shutil.copytree(RULES, second)
+    monkeypatch.setattr(cache, "load_catalog", _no_load)
+    moved = load_cached_catalog(second)
+    assert all(rule.path.is_relative_to(second) for rule in moved.rules.values())
+    assert all(path.is_relative_to(second) for path in moved.library.paths.values())
+    assert moved.treatment_digests() == digests

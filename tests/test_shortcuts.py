@@ -58,3 +58,17 @@ def test_the_binary_check_counts_as_before(text, binary):
         assert ("binary content" in str(exc)) == binary
     else:
         raise AssertionError("not a letter")
+
+
+def test_the_ascii_fast_path_of_find_dates_finds_what_ignorecase_finds():
+    """ASCII text is searched lower-cased with case-sensitive forms; a non-ASCII character at the end takes the
+    IGNORECASE forms on the text as written, and the dates are the same."""
+    reference = dt.date(2016, 6, 1)
+    for text in _sentences():
+        assert find_dates(text, reference) == find_dates(text + " \u00e9", reference), text[:80]
+
+
+def test_the_date_forms_are_written_in_lower_case():
+    for kind, regex in dates._PATTERNS:
+        literal = re.sub(r"\\.|\(\?P[<=]\w+>?", "", regex.pattern)
+        assert literal == literal.lower(), kind

@@ -46,10 +46,12 @@ _UNIT = r"(?P<unit>days?|weeks?|wks?|months?|mos?|years?|yrs?)\b"
 _ABOUT = (r"(?:(?:about|approximately|around|roughly|nearly|almost|over|more than|at least|less than|close to|"
           r"a little over|just over|well over) )?")
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("iso", re.compile(r"(?<![\d/.-])(?P<y>(?:19|20)\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d/-]?\d)")),
-    ("mdy", re.compile(r"(?<![\d/.-])(?P<m>\d{1,2})(?P<sep>[/-])(?P<d>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
+    # "not after a digit, slash, period or hyphen" is looked back at from after the first digits, so that `re` can
+    # skip to the next digit instead of trying the lookbehind at every character
+    ("iso", re.compile(r"(?P<y>(?:19|20)(?<![\d/.-]\d\d)\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d/-]?\d)")),
+    ("mdy", re.compile(r"(?P<m>\d(?<![\d/.-]\d)\d?)(?P<sep>[/-])(?P<d>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
                        r"(?![\d/-]?\d)")),
-    ("my", re.compile(r"(?<![\d/.-])(?P<m>\d{1,2})[/-](?P<y>\d{4})(?![\d/-]?\d)")),
+    ("my", re.compile(r"(?P<m>\d(?<![\d/.-]\d)\d?)[/-](?P<y>\d{4})(?![\d/-]?\d)")),
     ("named_mdy", re.compile(rf"\b{_MONTH} (?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y>\d{{4}})\b", re.IGNORECASE)),
     ("named_my", re.compile(rf"\b{_MONTH},? (?:of )?(?P<y>\d{{4}})\b", re.IGNORECASE)),
     ("year", re.compile(r"\b(?:in|since|from|of|during|until|through|circa|around|by) (?:(?:early|late|mid|the "
@@ -85,10 +87,14 @@ class FoundDate:
 
 
 # what a text must contain for a form to match (a form's regex is skipped without it): a digit for the written
-# dates, a unit of time after a space for the relative ones
+# dates, a unit of time after a space for the relative ones, and " ago" for the dates that end with it
 _GUARDS = {"digit": re.compile(r"\d"),
-           "unit": re.compile(r" (?:days?|weeks?|wks?|months?|mos?|years?|yrs?)\b", re.IGNORECASE)}
-_NEEDS = {"ago": "unit", "past": "unit", "for": "unit"}  # every other form needs a digit
+           "unit": re.compile(r" (?:days?|weeks?|wks?|months?|mos?|years?|yrs?)\b", re.IGNORECASE),
+           "ago": re.compile(r" ago\b", re.IGNORECASE)}
+_NEEDS = {"ago": "ago", "past": "unit", "for": "unit"}  # every other form needs a digit
+# the forms for ASCII text lower-cased: the same matches (the patterns are in lower case) without IGNORECASE, which
+# makes `re` fold the case of every character it tries (about twice as slow)
+_ASCII_LOWER = {kind: re.compile(regex.pattern, regex.flags & ~re.IGNORECASE) for kind, regex in _PATTERNS}
 
 
 def find_dates(text: str, reference: dt.date | None = None) -> list[FoundDate]:
@@ -96,13 +102,15 @@ def find_dates(text: str, reference: dt.date | None = None) -> list[FoundDate]:
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
     has: dict[str, bool] = {}
+    ascii_text = text.isascii()
+    searched = text.lower() if ascii_text else text
     for kind, regex in _PATTERNS:
         need = _NEEDS.get(kind, "digit")
         if need not in has:
             has[need] = _GUARDS[need].search(text) is not None
         if not has[need]:
             continue
-        for m in regex.finditer(text):
+        for m in (_ASCII_LOWER[kind] if ascii_text else regex).finditer(searched):
             span = (m.start("y") if kind == "year" else m.start(), m.end())
             if any(a < span[1] and span[0] < b for a, b in taken):
                 continue
@@ -139,10 +147,13 @@ def request_form_date(text: str, reference: dt.date | None = None) -> FoundDate 
     """The date of the request for authorization a text gives: a full date the form's words lead to ("a Request for
     Authorization dated 11/10/2016", "an RFA form signed on 12/08/2016") or one just before them ("On 11-9-2016,
     the Request for Authorization ...", "October 31, 2016 request for authorization"); the latest one not after `reference` (the UR decision) when several."""
+    forms = list(_REQUEST_FORM.finditer(text))
+    if not forms:  # most summaries name no request for authorization: no need to read their dates
+        return None
     dates = [d for d in find_dates(text, reference) if not d.relative and d.precision == "day"
              and (reference is None or d.date <= reference)]
     found: list[FoundDate] = []
-    for m in _REQUEST_FORM.finditer(text):
+    for m in forms:
         for d in dates:
             if m.end() <= d.start <= m.end() + _FORM_AFTER and _FORM_DATED.match(text[m.end():d.start]):
                 found.append(d)

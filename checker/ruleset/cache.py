@@ -72,7 +72,7 @@ def load_cached_catalog(root: str | Path) -> Catalog:
         with open(path, "rb") as f:
             catalog = _Unpickler(io.BytesIO(f.read())).load()
         if isinstance(catalog, Catalog) and catalog.digest == content:
-            catalog.root = Path(root)  # the same content may sit in another folder
+            _move(catalog, Path(root))  # the same content may sit in another folder
             return catalog
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
             IndexError, KeyError):
@@ -80,6 +80,18 @@ def load_cached_catalog(root: str | Path) -> Catalog:
     catalog = load_catalog(root)
     _write(folder, path, catalog)
     return catalog
+
+
+def _move(catalog: Catalog, root: Path) -> None:
+    """Point a cached catalog's paths (its root, its rule and library files) into `root`: the same content cached
+    from another folder, maybe gone since (a copy of the rules in a temporary folder)."""
+    old = Path(catalog.root)
+    if old == root:
+        return
+    catalog.root = root
+    for rule in catalog.rules.values():
+        rule.path = root / Path(rule.path).relative_to(old)
+    catalog.library.paths = {name: root / Path(path).relative_to(old) for name, path in catalog.library.paths.items()}
 
 
 def _write(folder: Path, path: Path, catalog: Catalog) -> None:
