@@ -430,12 +430,18 @@ def _case_file_name(letter: Path, taken: set[str]) -> str:
 
 @main.command()
 @click.argument("code", required=False)
+@click.option("--in-force", "in_force", is_flag=False, flag_value="today", default=None, metavar="[DATE]",
+              help="Per treatment family, the rule in force on DATE (YYYY-MM-DD; default today) for each treatment, "
+                   "its edition and window, and criteria confirmed / total.")
 @FORMAT
 @click.pass_obj
-def rule(session: Session, code: str | None, fmt: str) -> None:
-    """The rule catalog, or one rule (MTUS-CP-ESI) or criterion (ESI-001) in full."""
+def rule(session: Session, code: str | None, in_force: str | None, fmt: str) -> None:
+    """The rule catalog, or one rule (MTUS-CP-ESI) or criterion (ESI-001) in full; --in-force: what is in force."""
     from checker.render.jsonout import to_json
     from checker.render.text import criterion_detail_lines, rule_catalog_lines, rule_example_lines, rule_lines
+    if in_force is not None:
+        _in_force(session, code, in_force, fmt)
+        return
     catalog = session.catalog()
     if code is None:
         if fmt == "json":
@@ -460,6 +466,29 @@ def rule(session: Session, code: str | None, fmt: str) -> None:
         click.echo(to_json({"rule": r.id, **crit.model_dump(mode="json", by_alias=True, exclude_none=True)}))
     else:
         click.echo("\n".join(criterion_detail_lines(r, crit, catalog.vocabulary, catalog.lineage(crit.code))))
+
+
+def _in_force(session: Session, code: str | None, when: str, fmt: str) -> None:
+    """`rule --in-force [DATE]`: every treatment's rule in force on the date (Catalog.select), by family."""
+    import datetime as dt
+    from checker.evaluation.selection import in_force, in_force_documents
+    from checker.render.jsonout import to_json
+    from checker.render.text import in_force_lines
+    if code is not None:  # `rule --in-force 2024-01-01` is parsed as the flag's value; `rule X --in-force` is not
+        _error_line(f"--in-force lists every treatment: drop {code!r} (a date goes after --in-force)")
+        sys.exit(2)
+    try:
+        day = dt.date.today() if when == "today" else dt.date.fromisoformat(when)
+    except ValueError:
+        _error_line(f"--in-force: not a date: {when!r} (write it as 2026-03-01)")
+        sys.exit(2)
+    rows = in_force(session.catalog(), day)
+    documents = in_force_documents(rows)
+    if fmt == "json":
+        click.echo(to_json({"date": day.isoformat(), "treatments": [r.to_dict() for r in rows],
+                            "documents": documents}))
+    else:
+        click.echo("\n".join(in_force_lines(day, rows, documents)))
 
 
 @main.command()

@@ -590,3 +590,31 @@ def metrics_compare_lines(before: dict[str, Any], after: dict[str, Any], labels=
             g = m.get(family) if family in ("total", "conditional") else m["families"].get(family)
             lines.append(_metric_row(f"  {label}", g) if g and g["items"] else f"  {label:<18} (no items)")
     return lines + _metric_legend(after)
+
+
+def in_force_lines(day, rows, documents: list[dict]) -> list[str]:
+    """`rule --in-force`: per treatment family, each treatment's rule in force on `day`, then per document."""
+    lines = [f"Rules in force on {day.isoformat()} (MTUS first, then ODG; criteria confirmed / total)"]
+    family = None
+    for row in rows:
+        if row.family != family:
+            family = row.family
+            lines += ["", f"{family}:"]
+        if row.rule is None:
+            lines.append(f"  {row.treatment}: none")
+            continue
+        s = row.rule.spec
+        confirmed = sum(c.confirmed for c in s.criteria)
+        status = "status confirmed" if s.status_confirmed else "status not confirmed"
+        verdict = "" if row.decides else "; no decision: criteria unconfirmed"
+        lines += wrap(f"{row.treatment}: {s.id} ({s.guideline}), criteria {confirmed}/{len(s.criteria)}, "
+                      f"{status}{verdict}", 4, first="  ")
+        lines += wrap(f"{s.document}, {s.edition}; in force {s.effective.from_} to {s.effective.to or 'now'}", 4)
+    lines += ["", "By guideline document (each rule once):"]
+    for d in documents:
+        lines += wrap(f"{d['guideline']} {d['document']}, {d['edition']}: {d['rules']} rule(s), "
+                      f"{d['rules_deciding']} deciding, criteria {d['criteria_confirmed']}/{d['criteria']}",
+                      4, first="  ")
+    none = sum(r.rule is None for r in rows)
+    lines += ["", f"{len(rows)} treatment(s): {len(rows) - none} with a rule in force, {none} none"]
+    return lines
