@@ -54,3 +54,18 @@ def test_an_mri_is_no_plain_film(extractor):
     found = extractor.extract("MRI films of the lumbar spine were unremarkable.", "X-ray of the lumbar spine",
                               "XRAY-LUMBAR", scope="item")
     assert "plain_films_nondiagnostic" not in found
+
+
+@pytest.mark.parametrize("summary, count", [
+    # a modifier of the therapy between the count and its name (post-operative, land-based, formal, supervised)
+    ("She has had 10 post-operative physical therapy visits.", 10),
+    ("He has attended 8 sessions of post-op physical therapy.", 8),
+    ("She completed 14 supervised physical therapy sessions.", 14),
+    # the count as "N/M" of the course, and "(xN)" after the therapy
+    ("She has completed 9/12 physical therapy sessions.", 9),
+    ("Treatment to date included physical therapy (x10) and medications.", 10),
+    ("Treatment to date has included physical therapy (2x6).", None),  # still a frequency, not a count
+])
+def test_visit_counts_with_a_modifier_or_a_fraction(extractor, summary, count):
+    found = extractor.extract(summary, *PT, scope="item")
+    assert (found[DONE].value if DONE in found else None) == count
