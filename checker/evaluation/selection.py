@@ -45,6 +45,10 @@ class InForce:
     rule: Rule | None
     decides: bool  # whether that rule can decide at all (verdicts.decides): false = criteria unconfirmed
 
+    @property
+    def criteria_confirmed(self) -> int:
+        return sum(c.confirmed for c in self.rule.spec.criteria) if self.rule else 0
+
     def to_dict(self) -> dict:
         base = {"treatment": self.treatment, "family": self.family}
         if self.rule is None:
@@ -53,7 +57,7 @@ class InForce:
         return {**base, "rule": s.id, "guideline": s.guideline, "document": s.document, "edition": s.edition,
                 "effective": {"from": s.effective.from_.isoformat(),
                               "to": s.effective.to.isoformat() if s.effective.to else None},
-                "criteria": len(s.criteria), "criteria_confirmed": sum(c.confirmed for c in s.criteria),
+                "criteria": len(s.criteria), "criteria_confirmed": self.criteria_confirmed,
                 "status": s.status, "status_confirmed": s.status_confirmed, "decides": self.decides}
 
 
@@ -82,5 +86,5 @@ def in_force_documents(rows: list[InForce]) -> list[dict]:
         doc["rules"] += 1
         doc["rules_deciding"] += row.decides
         doc["criteria"] += len(s.criteria)
-        doc["criteria_confirmed"] += sum(c.confirmed for c in s.criteria)
+        doc["criteria_confirmed"] += row.criteria_confirmed
     return sorted(docs.values(), key=lambda d: (d["guideline"], d["document"], d["edition"]))

@@ -562,9 +562,9 @@ def _metric_legend(m: dict[str, Any]) -> list[str]:
     return wrap(f"BA = balanced accuracy; caught = actual overturns predicted Overturned; false = Upheld items "
                 f"predicted Overturned; reasons = Upheld items whose reviewer's reason is among the blocking "
                 f"criteria / those whose rationale names a criterion; shuffled = the same with the rationales "
-                f"shuffled within the family ({m['shuffles']} times, seed {m['seed']}): mean [95% interval]; conditional = "
-                f"ancillary items decided as if their disputed surgery were certified, counted apart from the "
-                f"families and the total.")
+                f"shuffled within the family ({m['shuffles']} times, seed {m['seed']}): mean [95% interval]; "
+                f"conditional = ancillary items decided as if their disputed surgery were certified, counted "
+                f"apart from the families and the total.")
 
 
 _METRIC_HEADER = (f"{'family':<20} {'items':>5} {'BA':>5} {'caught':^7} {'false':>5}  {'reasons':^7} {'rate':>4}  "
@@ -604,11 +604,10 @@ def in_force_lines(day, rows, documents: list[dict]) -> list[str]:
             lines.append(f"  {row.treatment}: none")
             continue
         s = row.rule.spec
-        confirmed = sum(c.confirmed for c in s.criteria)
         status = "status confirmed" if s.status_confirmed else "status not confirmed"
         verdict = "" if row.decides else "; no decision: criteria unconfirmed"
-        lines += wrap(f"{row.treatment}: {s.id} ({s.guideline}), criteria {confirmed}/{len(s.criteria)}, "
-                      f"{status}{verdict}", 4, first="  ")
+        lines += wrap(f"{row.treatment}: {s.id} ({s.guideline}), criteria {row.criteria_confirmed}/"
+                      f"{len(s.criteria)}, {status}{verdict}", 4, first="  ")
         lines += wrap(f"{s.document}, {s.edition}; in force {s.effective.from_} to {s.effective.to or 'now'}", 4)
     lines += ["", "By guideline document (each rule once):"]
     for d in documents:
