@@ -93,3 +93,45 @@ def test_unknown_list_names_in_rules_are_rejected_at_load(tmp_path, catalog):
                     .replace("procedures: [home_exercise_program]", "procedures: [home_exercise_programme]"))
     with pytest.raises(InputError, match="unknown procedure 'home_exercise_programme'"):
         Extractor(rules, catalog.vocabulary, None, catalog.treatments)
+
+
+COMPLAINT = " Patient complaint of pain 8/10."
+
+
+@pytest.mark.parametrize("summary, expected", [
+    # care given in the summary's own verbs, its object read by the request grammar (seed letter 003)
+    ("He received pain med injections, physical therapy (PT),chiropractic, and narcotics.", True),
+    ("She has tried acupuncture.", True),
+    ("He was prescribed Norco.", True),
+    ("Treatment has included medication.", True),          # a general care word names care
+    ("Prior treatments included medications.", True),
+    ("He underwent an MRI of the lumbar spine.", None),    # a study is not care
+    ("He has not received physical therapy.", None),       # care not had
+    ("He received authorization for physical therapy.", None),
+    ("There was no evidence the patient has trialed and failed first line treatment.", None),  # negated cue
+    ("The patient was seen in the clinic.", None),         # no care named at all
+])
+def test_a_complaint_persists_despite_the_care_a_list_names(extractor, summary, expected):
+    assert value(extractor, "symptoms_persist_despite_treatment", summary + COMPLAINT) is expected
+
+
+def test_a_list_of_care_given_is_open(extractor):
+    """"He received chiropractic care" names care; it need not be all of it: no first course of therapy."""
+    summary = "He received chiropractic care and medications."
+    assert value(extractor, "prior_sessions_completed", summary, "Physical therapy 2x6 for the neck",
+                 "PHYSICAL-THERAPY") is None
+
+
+def test_a_pattern_reads_only_lists_that_name_care(tmp_path, catalog):
+    from checker.errors import InputError
+
+    from .conftest import rules_copy
+    rules = rules_copy(tmp_path)
+    path = rules / "extraction" / "core.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("with_list: [treatment_to_date, care_given,", "with_list: [treatment_to_date, care_gven,", 1))
+    with pytest.raises(InputError, match="unknown list 'care_gven'.*did you mean 'care_given'"):
+        Extractor(rules, catalog.vocabulary)
+    path.write_text(text.replace("with_list: [treatment_to_date, care_given,", "with_list: [diagnoses, care_given,", 1))
+    with pytest.raises(InputError, match="list 'diagnoses' names no care"):
+        Extractor(rules, catalog.vocabulary)

@@ -57,6 +57,7 @@ from checker.ruleset.treatments import TreatmentVocabulary
 from checker.yamlio import load_yaml, validate
 
 Category = Literal["negated", "uncertain", "historical", "hypothetical", "administrative"]
+_NOT_GIVEN = frozenset({"negated", "uncertain", "hypothetical", "administrative"})  # care in such a sentence was not had
 Policy = Literal["accept", "ignore"]
 SOURCES = {"summary": "clinical case summary", "request": "request"}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -229,6 +230,9 @@ class Pattern(BaseModel):
     in_sentence: str | None = None     # regex the sentence must also contain (e.g. MRI for imaging findings)
     in_text: str | None = None         # regex the whole text must contain (e.g. treatment given, for persistence)
     not_in_text: str | None = None     # regex the whole text must not contain (e.g. a chronic course, for acute)
+    # the summary holds one of these lists naming care given (lists.py, ListSpec.care): a trial of care read by the
+    # request grammar ("He received injections, physical therapy and chiropractic"), for persistence despite it
+    with_list: list[str] | None = None
     when_request: str | None = None    # regex the request must contain (e.g. physical therapy for sessions)
     when_treatment: list[str] | None = None
     # the sentence names the request's body site, or no site at all; request_or_roots: or, for a spinal request, a
@@ -407,6 +411,7 @@ class _Text:
     bodies: dict[int, int] = field(default_factory=dict)  # a sentence that opens with a heading -> after it
     reference: dt.date | None = None  # the date the text is read against (weeks_since)
     request_form: dt.date | None = None  # the date of the request for authorization the text gives, if any
+    care_lists: frozenset[str] = frozenset()  # the names of the lists it holds that name care given (Pattern.with_list)
     _found: dict[re.Pattern, bool] = field(default_factory=dict)
     _allowed: dict[tuple, list[bool] | None] = field(default_factory=dict)  # Extractor._in_sections, per key
     _since: dict[tuple, tuple[float, str] | None] = field(default_factory=dict)  # _since, per match
@@ -513,6 +518,14 @@ class Extractor:
             if rule.from_list is not None and rule.from_list.list not in self.lists:
                 raise InputError(folder, f"{name}: unknown list {rule.from_list.list!r}"
                                  f"{did_you_mean(rule.from_list.list, self.lists)}", field=f"facts.{name}.from_list")
+            for i, p in enumerate(rule.patterns):
+                for listed in p.with_list or ():
+                    if listed not in self.lists:
+                        raise InputError(folder, f"{name}: unknown list {listed!r}{did_you_mean(listed, self.lists)}",
+                                         field=f"facts.{name}.patterns.{i}.with_list")
+                    if not self.lists[listed].care:
+                        raise InputError(folder, f"{name}: list {listed!r} names no care (it has no `care:` kinds)",
+                                         field=f"facts.{name}.patterns.{i}.with_list")
         if treatments is not None:
             self._check_list_matches(folder, treatments)
         self._list_cues = {name: self._regex("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
@@ -740,7 +753,14 @@ class Extractor:
             self._requests = {}
             if self.lists:
                 self._summary.lists = self._find_lists(self._summary.text)
+                self._summary.text.care_lists = self._care_lists(self._summary)
         return self._summary
+
+    def _care_lists(self, scan: _TextScan) -> frozenset[str]:
+        """The names of the summary's lists that name care given, but for one whose cue is negated, uncertain,
+        hypothetical or administrative ("no evidence the patient has trialed and failed first line treatment")."""
+        return frozenset(f.name for f in scan.lists
+                         if f.care and self._modifiers(f.cue, scan.text, scan.hits).isdisjoint(_NOT_GIVEN))
 
     def _request_scan(self, request: str, reference_date: dt.date | None) -> _TextScan:
         key = (request, reference_date)
@@ -962,6 +982,8 @@ class Extractor:
             return found
         if cp.not_in_text is not None and text.contains(cp.not_in_text):
             return found
+        if cp.pattern.with_list and text.care_lists.isdisjoint(cp.pattern.with_list):
+            return found
         starts = text.sentence_starts
         allowed = self._in_sections(cp.pattern.sections or cp.rule.sections,
                                     cp.pattern.not_sections or cp.rule.not_sections, text)
@@ -985,6 +1007,8 @@ class Extractor:
         if not positions or (cp.in_text is not None and not text.contains(cp.in_text)):
             return found
         if cp.not_in_text is not None and text.contains(cp.not_in_text):
+            return found
+        if cp.pattern.with_list and text.care_lists.isdisjoint(cp.pattern.with_list):
             return found
         starts = text.sentence_starts
         allowed = self._in_sections(cp.pattern.sections or cp.rule.sections,

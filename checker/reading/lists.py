@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from checker.reading.requests import NormalizedRequest, normalize_request
 from checker.ruleset.regexes import checked
+from checker.ruleset.lexicon import ProcedureKind
 from checker.ruleset.treatments import TreatmentVocabulary
 
 ListKind = Literal["treatments", "medications", "diagnoses"]
@@ -43,6 +44,14 @@ class ListSpec(BaseModel):
     kind: ListKind
     cues: list[str] = Field(min_length=1)  # regexes; the list is the rest of the sentence after the cue
     open_words: list[str] = []  # an element of only general words ("therapy", "medications") leaves it open
+    # The request-lexicon procedure kinds (therapy, injection...) whose element names care given; a drug, or an
+    # element of only general words with one of `care_words` ("injections", "medications"), names care too.
+    # Empty: the list never names care.
+    care: list[ProcedureKind] = []
+    care_words: list[str] = []
+    # An open list documents what it names and never an absence ("He received injections and chiropractic care"
+    # names care given; it need not be all of it).
+    closed: bool = True
 
     @field_validator("cues")
     @classmethod
@@ -89,8 +98,10 @@ class FoundList:
     kind: ListKind
     start: int                 # the sentence, in the summary's normalized text
     end: int
+    cue: tuple[int, int]       # the cue's span ("received"), judged by the context triggers as a mention is
     closed: bool
     elements: list[Element] = field(default_factory=list)
+    care: bool = False         # an element names care given (ListSpec.care): a trial persistence is measured against
 
 
 def find_lists(sentences: list[tuple[int, int]], norm: str, lower: str, specs: dict[str, ListSpec],
@@ -106,20 +117,34 @@ def find_lists(sentences: list[tuple[int, int]], norm: str, lower: str, specs: d
             body = norm[m.end():end].strip(" :.")
             if _NOT_GIVEN.match(body):  # "current medication regimen was not provided": no list at all
                 continue
-            found = FoundList(name, spec.kind, start, end, closed=not _OPEN.search(body))
+            found = FoundList(name, spec.kind, start, end, m.span(), closed=spec.closed and not _OPEN.search(body))
             general = {w.lower() for w in spec.open_words}
+            care_words = {w.lower() for w in spec.care_words}
             for raw in _SPLIT.split(body):
                 text = raw.strip(" .:()")
                 if len(text) < 2:
                     continue
                 negated = bool(_NEGATED.match(text))
                 parsed = normalize_request(text, treatments)
-                if not parsed.parse.get("heads") and general & set(_WORDS.findall(text.lower())):
+                words = set(_WORDS.findall(text.lower())) if not parsed.parse.get("heads") else set()
+                if general & words:
                     found.closed = False  # "therapy", "injections": which ones is not said
+                if spec.care and not negated and (care_words & words or _names_care(parsed, spec.care, treatments)):
+                    found.care = True
                 found.elements.append(Element(text, negated, parsed))
             if found.elements:
                 out.append(found)
     return out
+
+
+def _names_care(parsed: NormalizedRequest, kinds: list[str], treatments: TreatmentVocabulary) -> bool:
+    """Whether an element the grammar read is a treatment of one of these procedure kinds, or a drug (an MRI is
+    a study, not care)."""
+    if parsed.parse.get("ingredients"):
+        return True
+    procedures = treatments.lexicon.procedures
+    return any(h["kind"] == "procedure" and h["name"] in procedures and procedures[h["name"]].kind in kinds
+               for h in parsed.parse.get("heads", []))
 
 
 def element_matches(element: Element, match: Match, treatments: TreatmentVocabulary,

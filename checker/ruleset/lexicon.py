@@ -48,14 +48,17 @@ class SiteFile(BaseModel):
     not_in_prose: list[str] = []  # site words a request uses that mean something else in a summary ("back to work")
 
 
+ProcedureKind = Literal["imaging", "diagnostic", "therapy", "injection", "procedure", "surgery", "visit", "evaluation",
+                        "program", "service", "equipment", "test"]
+
+
 class Procedure(BaseModel):
     """A procedure or service a request can name: its head words and its treatment code by region."""
 
     model_config = ConfigDict(extra="forbid")
 
     words: list[str] = Field(min_length=1)
-    kind: Literal["imaging", "diagnostic", "therapy", "injection", "procedure", "surgery", "visit", "evaluation",
-                  "program", "service", "equipment", "test"]
+    kind: ProcedureKind
     category: str | None = None        # for equipment and services: orthosis, cold unit, stimulator, mobility aid...
     code: str | None = None            # when one code covers every site (none and no codes: no rule yet)
     codes: dict[str, str] = {}         # region -> code (the guideline chapter decides)
