@@ -183,6 +183,11 @@ CASE = ("", None)  # a letter's case facts are read without a request
     ("radicular_exam_findings", "He had hypersensitivity of the anterior thigh at the L1-L3.", CASE, True),
     ("radicular_exam_findings", "Sensation was intact to light touch.", CASE, False),
     ("radicular_exam_levels", "Examination showed decreased C5 and C6 dermatome sensation.", CASE, ["C5", "C6"]),
+    # a dermatome names roots, never the disc levels between them (issue 12, point 6)
+    ("radicular_exam_levels", "There was decreased sensation in the L4-S1 distribution.", CASE, ["L4", "L5", "S1"]),
+    ("radicular_exam_levels", "Examination showed decreased sensation in the L5-S1 dermatomes.", CASE, ["L5", "S1"]),
+    ("radicular_exam_levels", "Hypoesthesia was noted in the L4-5 dermatomes.", CASE, ["L4", "L5"]),
+    ("imaging_levels", "MRI showed a disc protrusion at L4-S1.", CASE, ["L4-L5", "L5-S1"]),
     ("imaging_levels", "MRI showed minimal foraminal narrowing at L3-4.", CASE, ABSENT),
     ("imaging_levels", "MRI showed foraminal stenosis at L4-5.", CASE, ["L4-L5"]),
 ])

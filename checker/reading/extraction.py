@@ -50,7 +50,7 @@ from checker.reading.extraction_cache import RegexLedger, load_ledger, save_ledg
 from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, list_value
 from checker.reading.requests import find_levels, normalize_request
 from checker.reading.sections import NoteDate, NoteLayout, Part, Section, load_sections
-from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_overlap
+from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_as, levels_overlap
 from checker.ruleset.layout import RulesFolder
 from checker.ruleset.regexes import checked, first_chars, prefix_literals, required_literals
 from checker.ruleset.treatments import TreatmentVocabulary
@@ -567,7 +567,7 @@ class Extractor:
                         required = frozenset(listed) if listed is not None else None
                         also = frozenset(listed_also) if listed_also is not None else None
                     cp = _CompiledPattern(name, rule, p, lowered, spec.scope, spec.type, sources, anchor,
-                                          required, prefixes, also)
+                                          required, prefixes, also, spec.level_kind)
                     if piece not in self._ledger.trusted:  # checked now: a bad piece is an error of the rules
                         cp.regex = _compile(piece)
                     self._ledger.checked.add(piece)
@@ -1118,7 +1118,7 @@ class Extractor:
             since = _since(m, text, pattern.convert, hits, rule.until)
             value = since[0] if since else None
         else:
-            value = _convert(pattern, m, cp.type)
+            value = _convert(pattern, m, cp.type, cp.level_kind)
         if value is None:
             return None
         if "negated" in mods:
@@ -1144,6 +1144,7 @@ class _CompiledPattern:
     required: frozenset[str] | None = None  # literals of which every match has one (None: always run)
     prefixes: bool = False  # every match starts with one of `required`
     also: frozenset[str] | None = None  # other literals of which every match has one (a text needs both)
+    level_kind: str | None = None  # a levels fact's kind: root facts read 'L4-S1' as the roots L4, L5, S1
 
     @cached_property
     def regex(self) -> re.Pattern:
@@ -1288,11 +1289,13 @@ def _number(raw: str) -> float | None:
         return NUMBER_WORDS.get(raw)
 
 
-def _convert(pattern: Pattern, m: re.Match, ftype: FactType) -> Any:
+def _convert(pattern: Pattern, m: re.Match, ftype: FactType, level_kind: str | None = None) -> Any:
     raw = m.group(pattern.capture) or ""
     convert = pattern.convert or ("levels" if ftype is FactType.LEVELS else "number")
     if convert == "levels":
-        return find_levels(raw) or None
+        # a dermatome or myotome finding names roots: 'decreased sensation in the L5-S1 distribution' is L5 and S1,
+        # 'L4-S1' the roots L4, L5 and S1, never the disc levels between them
+        return levels_as(find_levels(raw), level_kind if level_kind == "root" else None) or None
     if convert == "count_dates":
         return len(DATE_RE.findall(raw)) or None
     if convert == "weeks":
