@@ -135,3 +135,67 @@ def test_a_pattern_reads_only_lists_that_name_care(tmp_path, catalog):
     path.write_text(text.replace("with_list: [treatment_to_date, care_given,", "with_list: [diagnoses, care_given,", 1))
     with pytest.raises(InputError, match="list 'diagnoses' names no care"):
         Extractor(rules, catalog.vocabulary)
+
+
+@pytest.mark.parametrize("summary, expected", [
+    # the request grammar counts the element as it counts a request
+    ("Treatment to date has included medications and physical therapy x 12.", 12),
+    ("Treatment to date has included medications and physical therapy 2x6.", None),  # a frequency: maybe prescribed
+    ("He completed 12 sessions of physical therapy without lasting relief.", 12),
+    ("The patient underwent physical therapy 2 times a week for 6 weeks.", 12),
+    ("The patient received PT 2x6 and acupuncture.", 12),
+    ("She has had eight physical therapy visits and a home exercise program.", 8),
+    ("He completed 12 sessions of chiropractic care.", None),                    # another therapy: not this one
+    # a request or an authorization is no care given, whatever its count
+    ("On 12/01/2016 a request was received for additional physical therapy 2x4.", None),
+    ("She completed 4 physical therapy treatments through this particular request.", None),
+    ("He has not received 12 sessions of physical therapy.", None),
+])
+def test_prior_visits_are_counted_from_the_care_a_list_names(extractor, summary, expected):
+    assert value(extractor, "prior_sessions_completed", summary, "Physical therapy 2x6 for the neck",
+                 "PHYSICAL-THERAPY") == expected
+
+
+def test_a_counted_element_is_quoted_with_its_list(extractor):
+    entry = found(extractor, "The patient reports neck pain. The patient received PT 2x6 and acupuncture.",
+                  "Physical therapy 2x6 for the neck", "PHYSICAL-THERAPY")["prior_sessions_completed"]
+    assert (entry.value, entry.quote) == (12, "The patient received PT 2x6 and acupuncture.")
+    assert entry.note == "the care given list counts 'PT 2x6'"
+
+
+def test_a_count_and_a_present_value_together_are_rejected():
+    from pydantic import ValidationError
+
+    from checker.reading.lists import FromList
+    with pytest.raises(ValidationError, match="not both"):
+        FromList(list="treatment_to_date", present_if={}, present_value=1, count=True)
+
+
+@pytest.mark.parametrize("summary, expected", [
+    # failed conservative care: the complaint persists after therapy, exercise or medication
+    ("Treatment to date has included physical therapy and a home exercise program.", True),
+    ("He was prescribed Norco.", True),
+    ("Prior treatments included conservative care.", True),
+    # an operation or an injection alone is no conservative care
+    ("He underwent a lumbar fusion.", None),
+    ("She received a lumbar epidural steroid injection.", None),
+])
+def test_failed_conservative_care_asks_for_conservative_care(extractor, summary, expected):
+    persisting = " He continues to have low back pain."
+    assert value(extractor, "conservative_care_failed", summary + persisting) is expected
+
+
+def test_with_care_without_with_list_is_rejected_at_load(tmp_path, catalog):
+    from checker.errors import InputError, InputErrors
+
+    from .conftest import rules_copy
+    rules = rules_copy(tmp_path)
+    path = rules / "extraction" / "core.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("        with_list: [treatment_to_date, care_given, current_medications]\n"
+                                 "        with_care:", "        with_care:", 1))
+    with pytest.raises(InputError, match="`with_care` narrows `with_list`"):
+        Extractor(rules, catalog.vocabulary)
+    path.write_text(text.replace("with_care: [therapy, program,", "with_care: [therapy, programme,", 1))
+    with pytest.raises(InputErrors, match="with_care.1: expected one of .*got 'programme'"):
+        Extractor(rules, catalog.vocabulary)

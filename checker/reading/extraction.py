@@ -47,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from checker.errors import InputError, did_you_mean
 from checker.reading.dates import FoundDate, find_dates, months_between, request_form_date, service_date, weeks_between
 from checker.reading.extraction_cache import RegexLedger, load_ledger, save_ledger
-from checker.reading.lists import FoundList, FromList, ListSpec, find_lists, list_value
+from checker.reading.lists import CareKind, FoundList, FromList, ListSpec, find_lists, list_value
 from checker.reading.requests import find_levels, normalize_request
 from checker.reading.sections import NoteDate, NoteLayout, Part, Section, load_sections
 from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_as, levels_overlap
@@ -233,6 +233,9 @@ class Pattern(BaseModel):
     # the summary holds one of these lists naming care given (lists.py, ListSpec.care): a trial of care read by the
     # request grammar ("He received injections, physical therapy and chiropractic"), for persistence despite it
     with_list: list[str] | None = None
+    # and that list names care of one of these kinds (lists.CareKind): conservative care is therapy, exercise or
+    # medication, not an operation
+    with_care: list[CareKind] | None = None
     when_request: str | None = None    # regex the request must contain (e.g. physical therapy for sessions)
     when_treatment: list[str] | None = None
     # the sentence names the request's body site, or no site at all; request_or_roots: or, for a spinal request, a
@@ -411,7 +414,7 @@ class _Text:
     bodies: dict[int, int] = field(default_factory=dict)  # a sentence that opens with a heading -> after it
     reference: dt.date | None = None  # the date the text is read against (weeks_since)
     request_form: dt.date | None = None  # the date of the request for authorization the text gives, if any
-    care_lists: frozenset[str] = frozenset()  # the names of the lists it holds that name care given (Pattern.with_list)
+    care_lists: dict[str, frozenset[str]] = field(default_factory=dict)  # its lists naming care -> the kinds named
     _found: dict[re.Pattern, bool] = field(default_factory=dict)
     _allowed: dict[tuple, list[bool] | None] = field(default_factory=dict)  # Extractor._in_sections, per key
     _since: dict[tuple, tuple[float, str] | None] = field(default_factory=dict)  # _since, per match
@@ -515,10 +518,14 @@ class Extractor:
         if context is None:
             raise InputError(folder, "no file defines `context:` (the trigger phrases)")
         for name, rule in self.rules.items():
-            if rule.from_list is not None and rule.from_list.list not in self.lists:
-                raise InputError(folder, f"{name}: unknown list {rule.from_list.list!r}"
-                                 f"{did_you_mean(rule.from_list.list, self.lists)}", field=f"facts.{name}.from_list")
+            for listed in [rule.from_list.list, *rule.from_list.also_lists] if rule.from_list is not None else []:
+                if listed not in self.lists:
+                    raise InputError(folder, f"{name}: unknown list {listed!r}{did_you_mean(listed, self.lists)}",
+                                     field=f"facts.{name}.from_list")
             for i, p in enumerate(rule.patterns):
+                if p.with_care and not p.with_list:
+                    raise InputError(folder, f"{name}: `with_care` narrows `with_list`: name the lists too",
+                                     field=f"facts.{name}.patterns.{i}.with_care")
                 for listed in p.with_list or ():
                     if listed not in self.lists:
                         raise InputError(folder, f"{name}: unknown list {listed!r}{did_you_mean(listed, self.lists)}",
@@ -756,11 +763,15 @@ class Extractor:
                 self._summary.text.care_lists = self._care_lists(self._summary)
         return self._summary
 
-    def _care_lists(self, scan: _TextScan) -> frozenset[str]:
-        """The names of the summary's lists that name care given, but for one whose cue is negated, uncertain,
-        hypothetical or administrative ("no evidence the patient has trialed and failed first line treatment")."""
-        return frozenset(f.name for f in scan.lists
-                         if f.care and self._modifiers(f.cue, scan.text, scan.hits).isdisjoint(_NOT_GIVEN))
+    def _care_lists(self, scan: _TextScan) -> dict[str, frozenset[str]]:
+        """The summary's lists that name care given, with the care kinds they name, but for one whose cue is
+        negated, uncertain, hypothetical or administrative ("no evidence the patient has trialed and failed first
+        line treatment")."""
+        out: dict[str, frozenset[str]] = {}
+        for f in scan.lists:
+            if f.care and self._modifiers(f.cue, scan.text, scan.hits).isdisjoint(_NOT_GIVEN):
+                out[f.name] = out.get(f.name, frozenset()) | f.care
+        return out
 
     def _request_scan(self, request: str, reference_date: dt.date | None) -> _TextScan:
         key = (request, reference_date)
@@ -982,7 +993,7 @@ class Extractor:
             return found
         if cp.not_in_text is not None and text.contains(cp.not_in_text):
             return found
-        if cp.pattern.with_list and text.care_lists.isdisjoint(cp.pattern.with_list):
+        if cp.pattern.with_list and not _care_given(cp.pattern, text.care_lists):
             return found
         starts = text.sentence_starts
         allowed = self._in_sections(cp.pattern.sections or cp.rule.sections,
@@ -1008,7 +1019,7 @@ class Extractor:
             return found
         if cp.not_in_text is not None and text.contains(cp.not_in_text):
             return found
-        if cp.pattern.with_list and text.care_lists.isdisjoint(cp.pattern.with_list):
+        if cp.pattern.with_list and not _care_given(cp.pattern, text.care_lists):
             return found
         starts = text.sentence_starts
         allowed = self._in_sections(cp.pattern.sections or cp.rule.sections,
@@ -1287,6 +1298,12 @@ def _number(raw: str) -> float | None:
         return float(raw)
     except ValueError:
         return NUMBER_WORDS.get(raw)
+
+
+def _care_given(pattern: Pattern, care_lists: dict[str, frozenset[str]]) -> bool:
+    """Whether the text holds one of the pattern's lists naming care given (of its `with_care` kinds, if any)."""
+    wanted = set(pattern.with_care or ())
+    return any(name in care_lists and (not wanted or care_lists[name] & wanted) for name in pattern.with_list or ())
 
 
 def _convert(pattern: Pattern, m: re.Match, ftype: FactType, level_kind: str | None = None) -> Any:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from checker.reading.requests import NormalizedRequest, normalize_request
 from checker.ruleset.regexes import checked
@@ -28,6 +29,9 @@ from checker.ruleset.lexicon import ProcedureKind
 from checker.ruleset.treatments import TreatmentVocabulary
 
 ListKind = Literal["treatments", "medications", "diagnoses"]
+# What care an element names: a procedure kind of the request lexicon, a drug, or care in general words only
+# ("treatment", "care"), or conservative care in those words. Pattern.with_care asks for some of these.
+CareKind = Literal[ProcedureKind, "medication", "conservative", "general"]
 _SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bas well as\b|\bplus\b)\s*", re.IGNORECASE)
 _WORDS = re.compile(r"[a-z]+")
 _NEGATED = re.compile(r"^(?:no|not|without|never|denies|denied)\b", re.IGNORECASE)
@@ -44,21 +48,39 @@ class ListSpec(BaseModel):
     kind: ListKind
     cues: list[str] = Field(min_length=1)  # regexes; the list is the rest of the sentence after the cue
     open_words: list[str] = []  # an element of only general words ("therapy", "medications") leaves it open
-    # The request-lexicon procedure kinds (therapy, injection...) whose element names care given; a drug, or an
-    # element of only general words with one of `care_words` ("injections", "medications"), names care too.
-    # Empty: the list never names care.
+    # The request-lexicon procedure kinds (therapy, injection...) whose element names care given; a drug
+    # (kind `medication`), or an element of only general words with one of `care_words` (kind -> words:
+    # "injections", "medications"), names care too. Empty: the list never names care.
     care: list[ProcedureKind] = []
-    care_words: list[str] = []
+    care_words: dict[CareKind, list[str]] = {}
     # An open list documents what it names and never an absence ("He received injections and chiropractic care"
     # names care given; it need not be all of it).
     closed: bool = True
+    # Elements that are no care given although they name a treatment: a request or an authorization ("additional
+    # physical therapy 2x4 that was noncertified", "4 treatments through this particular request"). Regexes.
+    not_elements: list[str] = []
+    # Counts that are no visits given: a frequency in a treatment list ("physical therapy (2x6)" may be the course
+    # prescribed or authorized, not the visits had). Regexes on the element.
+    not_counts: list[str] = []
 
-    @field_validator("cues")
+    @field_validator("cues", "not_elements", "not_counts")
     @classmethod
     def _regexes(cls, values: list[str]) -> list[str]:
         for v in values:
             checked(v)
         return values
+
+    @cached_property
+    def skipped(self) -> re.Pattern | None:
+        return _union(self.not_elements)
+
+    @cached_property
+    def uncounted(self) -> re.Pattern | None:
+        return _union(self.not_counts)
+
+
+def _union(regexes: list[str]) -> re.Pattern | None:
+    return re.compile("|".join(f"(?:{v})" for v in regexes), re.IGNORECASE) if regexes else None
 
 
 class Match(BaseModel):
@@ -79,10 +101,20 @@ class FromList(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     list: str
+    also_lists: list[str] = []  # other lists whose elements count too (they name; only `list` documents an absence)
     for_families: list[str] = []  # item facts: only when the requested treatment is of these families
     present_if: Match
     present_value: Any = None  # None: a listed element documents nothing (e.g. a count the list does not give)
     absent_value: Any = None   # None: a closed list without the element documents nothing
+    # The value is the count the request grammar reads in the element ("12 sessions of physical therapy",
+    # "physical therapy 2x6", "eight chiropractic visits", "acupuncture (6)"): care given, counted as requests are.
+    count: bool = False
+
+    @model_validator(mode="after")
+    def _one_present_value(self) -> "FromList":
+        if self.count and self.present_value is not None:
+            raise ValueError("give `present_value` or `count: true`, not both")
+        return self
 
 
 @dataclass
@@ -90,6 +122,7 @@ class Element:
     text: str
     negated: bool
     parsed: NormalizedRequest
+    counted: bool = True  # the grammar's count is a count of care given (ListSpec.not_counts)
 
 
 @dataclass
@@ -101,7 +134,7 @@ class FoundList:
     cue: tuple[int, int]       # the cue's span ("received"), judged by the context triggers as a mention is
     closed: bool
     elements: list[Element] = field(default_factory=list)
-    care: bool = False         # an element names care given (ListSpec.care): a trial persistence is measured against
+    care: frozenset[str] = frozenset()  # the care kinds its elements name (ListSpec.care): a trial, for persistence
 
 
 def find_lists(sentences: list[tuple[int, int]], norm: str, lower: str, specs: dict[str, ListSpec],
@@ -119,32 +152,33 @@ def find_lists(sentences: list[tuple[int, int]], norm: str, lower: str, specs: d
                 continue
             found = FoundList(name, spec.kind, start, end, m.span(), closed=spec.closed and not _OPEN.search(body))
             general = {w.lower() for w in spec.open_words}
-            care_words = {w.lower() for w in spec.care_words}
+            care_words = {w.lower(): kind for kind, ws in spec.care_words.items() for w in ws}
             for raw in _SPLIT.split(body):
                 text = raw.strip(" .:()")
-                if len(text) < 2:
+                if len(text) < 2 or (spec.skipped is not None and spec.skipped.search(text)):
                     continue
                 negated = bool(_NEGATED.match(text))
                 parsed = normalize_request(text, treatments)
                 words = set(_WORDS.findall(text.lower())) if not parsed.parse.get("heads") else set()
                 if general & words:
                     found.closed = False  # "therapy", "injections": which ones is not said
-                if spec.care and not negated and (care_words & words or _names_care(parsed, spec.care, treatments)):
-                    found.care = True
-                found.elements.append(Element(text, negated, parsed))
+                if spec.care and not negated:
+                    found.care |= {care_words[w] for w in words if w in care_words} | _care_named(parsed, spec.care,
+                                                                                                  treatments)
+                counted = spec.uncounted is None or not spec.uncounted.search(text)
+                found.elements.append(Element(text, negated, parsed, counted))
             if found.elements:
                 out.append(found)
     return out
 
 
-def _names_care(parsed: NormalizedRequest, kinds: list[str], treatments: TreatmentVocabulary) -> bool:
-    """Whether an element the grammar read is a treatment of one of these procedure kinds, or a drug (an MRI is
-    a study, not care)."""
-    if parsed.parse.get("ingredients"):
-        return True
+def _care_named(parsed: NormalizedRequest, kinds: list[str], treatments: TreatmentVocabulary) -> set[str]:
+    """The care kinds an element the grammar read names: its procedures of these kinds, and `medication` for a
+    drug (an MRI is a study, not care)."""
     procedures = treatments.lexicon.procedures
-    return any(h["kind"] == "procedure" and h["name"] in procedures and procedures[h["name"]].kind in kinds
-               for h in parsed.parse.get("heads", []))
+    named = {procedures[h["name"]].kind for h in parsed.parse.get("heads", [])
+             if h["kind"] == "procedure" and h["name"] in procedures and procedures[h["name"]].kind in kinds}
+    return named | ({"medication"} if parsed.parse.get("ingredients") else set())
 
 
 def element_matches(element: Element, match: Match, treatments: TreatmentVocabulary,
@@ -175,20 +209,28 @@ def element_matches(element: Element, match: Match, treatments: TreatmentVocabul
 def list_value(rule: FromList, lists: list[FoundList], treatments: TreatmentVocabulary,
                requested: NormalizedRequest | None) -> tuple[Any, FoundList, str] | None:
     """(value, the list it rests on, a note) for one fact, or None when the lists document nothing."""
-    mine = [f for f in lists if f.name == rule.list]
+    mine = [f for f in lists if f.name == rule.list or f.name in rule.also_lists]
     if not mine:
         return None
+    named = False
     for found in mine:
         for element in found.elements:
             if element_matches(element, rule.present_if, treatments, requested):
                 if element.negated:
                     if rule.absent_value is not None:
                         return rule.absent_value, found, f"the {_label(found)} says {element.text!r}"
+                elif rule.count:
+                    count = element.parsed.attributes.get("requested_count") if element.counted else None
+                    if count:
+                        return count, found, f"the {_label(found)} counts {element.text!r}"
+                    named = True  # named without a count: another list may count it
                 elif rule.present_value is not None:
                     return rule.present_value, found, f"the {_label(found)} names {element.text!r}"
                 else:
                     return None  # named, but the list gives no value for it (a count, a date)
-    closed = [f for f in mine if f.closed]
+    if named:
+        return None
+    closed = [f for f in mine if f.closed and f.name == rule.list]
     if closed and rule.absent_value is not None:
         return rule.absent_value, closed[0], f"not in the {_label(closed[0])}, which is closed"
     return None
