@@ -536,7 +536,8 @@ class Extractor:
         if treatments is not None:
             self._check_list_matches(folder, treatments)
         self._list_cues = {name: self._regex("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
-        self._list_literals: tuple[frozenset[str], ...] | None = None  # what every cue match contains (when known)
+        # per list, the literals of which every cue match contains one (None: a cue without one: always search)
+        self._list_literals: dict[str, frozenset[str] | None] | None = None
         self._list_rules: list[tuple[str, FactRule, Any]] | None = None
         self._compile_context(context)
         self._summary: _TextScan | None = None  # the last summary read, with what was found in it
@@ -930,25 +931,28 @@ class Extractor:
     def _find_lists(self, text: _Text) -> list[FoundList]:
         allowed = self._in_sections(None, None, text)
         cued = self._cued_sentences(text) if self.prefilter else None
-        sentences = [text.sentence(start) for i, start in enumerate(text.sentence_starts)
+        sentences = [(*text.sentence(start), None if cued is None else cued.get(i, frozenset()))
+                     for i, start in enumerate(text.sentence_starts)
                      if (allowed is None or allowed[i]) and (cued is None or i in cued)]
         return find_lists(sentences, text.norm, text.lower, self.lists, self._list_cues, self.treatments())
 
-    def _cued_sentences(self, text: _Text) -> set[int] | None:
-        """The sentences that can hold a list cue: those with one of the literals every cue match contains (None:
-        every sentence, when a cue has no such literal). The cue regexes are slow to search; most sentences have none."""
+    def _cued_sentences(self, text: _Text) -> dict[int, frozenset[str]] | None:
+        """Per sentence that can hold a list cue, the lists whose cues it can hold: those with one of the literals
+        every match of the list's cues contains (a list whose cue has no such literal: every sentence). The cue
+        regexes are slow to search; most sentences hold none, and most of the rest one list's."""
         if self._list_literals is None:
-            found = [required_literals(regex.pattern) for regex in self._list_cues.values()]
-            self._list_literals = (frozenset().union(*found),) if all(f is not None for f in found) else ()
-        if not self._list_literals:
-            return None
-        out: set[int] = set()
-        for lit in self._list_literals[0]:
-            pos = text.lower.find(lit)
-            while pos != -1:
-                out.add(bisect.bisect_right(text.sentence_starts, pos) - 1)
-                pos = text.lower.find(lit, pos + 1)
-        return out
+            self._list_literals = {name: required_literals(regex.pattern) for name, regex in self._list_cues.items()}
+        always = frozenset(name for name, lits in self._list_literals.items() if lits is None)
+        out: dict[int, set[str]] = {}
+        for name, lits in self._list_literals.items():
+            for lit in lits or ():
+                pos = text.lower.find(lit)
+                while pos != -1:
+                    out.setdefault(bisect.bisect_right(text.sentence_starts, pos) - 1, set()).add(name)
+                    pos = text.lower.find(lit, pos + 1)
+        if always:
+            return {i: frozenset(out.get(i, ())) | always for i in range(len(text.sentence_starts))}
+        return {i: frozenset(names) for i, names in out.items()}
 
     def _from_lists(self, lists: list[FoundList], text: _Text, request: str, treatment: str | None,
                     scope: str | None, found: dict[str, Extracted]) -> dict[str, Extracted]:

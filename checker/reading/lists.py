@@ -137,13 +137,16 @@ class FoundList:
     care: frozenset[str] = frozenset()  # the care kinds its elements name (ListSpec.care): a trial, for persistence
 
 
-def find_lists(sentences: list[tuple[int, int]], norm: str, lower: str, specs: dict[str, ListSpec],
-               compiled: dict[str, re.Pattern], treatments: TreatmentVocabulary) -> list[FoundList]:
+def find_lists(sentences: list[tuple[int, int, frozenset[str] | None]], norm: str, lower: str,
+               specs: dict[str, ListSpec], compiled: dict[str, re.Pattern],
+               treatments: TreatmentVocabulary) -> list[FoundList]:
     """Every list sentence of the summary (cues matched in the lower-cased text), its elements read by the
-    request grammar."""
+    request grammar. Each sentence comes with the lists whose cues it can hold (None: any)."""
     out = []
-    for start, end in sentences:
+    for start, end, cued in sentences:
         for name, spec in specs.items():
+            if cued is not None and name not in cued:
+                continue
             m = compiled[name].search(lower, start, end)
             if m is None:
                 continue
