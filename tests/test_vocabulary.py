@@ -58,6 +58,9 @@ def test_kleene_logic(node, want):
     ("MRA (Magnetic Resonance Angiogram) Iliac artery", "MRA", {"requested_vascular_territory": "limb"}),
     ("Request for left lumbar medial branch blocks (no levels provided)", "MBB-LUMBAR", {"requested_side": "left"}),
     ("Follow up visit for the lumbar spine", "SPINE-SPECIALIST-VISIT", {}),
+    # courses of a therapy multiply: "2 courses of 6" is 12 visits
+    ("2 courses of 6 chiropractic visits", "CHIROPRACTIC", {"requested_count": 12}),
+    ("Two sets of six physical therapy sessions", "PHYSICAL-THERAPY", {"requested_count": 12}),
 ])
 def test_request_normalization(catalog, text, code, attrs):
     n = normalize_request(text, catalog.treatments)
