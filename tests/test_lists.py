@@ -199,3 +199,16 @@ def test_with_care_without_with_list_is_rejected_at_load(tmp_path, catalog):
     path.write_text(text.replace("with_care: [therapy, program,", "with_care: [therapy, programme,", 1))
     with pytest.raises(InputErrors, match="with_care.1: expected one of .*got 'programme'"):
         Extractor(rules, catalog.vocabulary)
+
+
+def test_explain_shows_why_a_continuation_criterion_applies(checker):
+    """A request for additional visits is a continuation: the functional-improvement criterion applies, and the
+    explanation says so with the request text as the evidence."""
+    from checker.reading.cases import Case, Item
+    case = Case(case="continuation", items=[Item(request="Additional physical therapy for the lumbar spine x6")])
+    [result] = checker.check_case(case)
+    continued = [c for c in result.criteria if [f.name for f in c.applies] == ["continuing_course"]]
+    assert continued, (result.rule, [c.code for c in result.criteria])
+    assert all(c.applies[0].value is True for c in continued)
+    assert "requested_continuation" in [f.name for f in continued[0].applies[0].inputs]
+    assert not any(c.title.startswith("A first course") for c in result.criteria)  # no six-visit trial for it

@@ -64,6 +64,7 @@ class CriterionResult:
     to_meet: str
     confirmed: bool
     notes: str | None = None
+    applies: list[FactUse] = field(default_factory=list)  # the facts that made it apply (its applies_when)
 
 
 @dataclass
@@ -352,6 +353,7 @@ class Checker:
                    facts: dict[str, tuple[FactEntry, str]], outcome: Outcome) -> CriterionResult:
         blocking = is_blocking(crit, verdict)
         used = [self._fact_use(f, rule, facts, outcome) for f in rule.criterion_facts[crit.code]]
+        applies = [self._fact_use(f, rule, facts, outcome) for f in rule.applies_facts.get(crit.code, [])]
         return CriterionResult(crit.code, crit.title, " ".join(crit.text.split()), crit.role,
                                crit.citation.short(), verdict, blocking, used, " ".join(crit.to_meet.split()),
-                               crit.confirmed, " ".join(crit.notes.split()) if crit.notes else None)
+                               crit.confirmed, " ".join(crit.notes.split()) if crit.notes else None, applies)

@@ -153,6 +153,10 @@ def _criterion_lines(c: CriterionResult, rests_on: dict[str, Any] | None = None)
     lines += wrap(c.citation, 6)
     if not c.confirmed:
         lines += wrap(f"unconfirmed: {c.notes}", 6)
+    if c.applies:  # why it applies at all (a continuation, a repeat procedure...)
+        lines.append("      applies because:")
+        for f in c.applies:
+            lines += _fact_lines(f, 8)
     for f in c.facts:
         lines += _fact_lines(f, 6)
     missing = _undocumented(c.facts)

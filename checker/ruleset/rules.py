@@ -153,6 +153,7 @@ class Rule:
     path: Path
     compiled: CompiledRule
     criterion_facts: dict[str, list[str]] = field(default_factory=dict)  # code -> facts it reads
+    applies_facts: dict[str, list[str]] = field(default_factory=dict)  # code -> facts its applies_when reads
 
     @property
     def id(self) -> str:
@@ -481,9 +482,12 @@ def _compile(spec: RuleFile, path: Path, vocab: FactVocabulary, library: Library
     predicates: list[Predicate] = []
     checks: list[tuple[str, Node]] = []
     criterion_facts: dict[str, list[str]] = {}
+    applies_facts: dict[str, list[str]] = {}
     for crit in spec.criteria:
         if crit.applies_when is not None:
-            checks.append((f"applies:{crit.code}", compile_condition(crit.applies_when, vocab, predicates, fragments)))
+            applies = compile_condition(crit.applies_when, vocab, predicates, fragments)
+            checks.append((f"applies:{crit.code}", applies))
+            applies_facts[crit.code] = facts_of(applies)
         node = compile_condition(crit.condition, vocab, predicates, fragments)
         checks.append((f"criterion:{crit.code}", node))
         criterion_facts[crit.code] = facts_of(node)
@@ -517,7 +521,7 @@ def _compile(spec: RuleFile, path: Path, vocab: FactVocabulary, library: Library
             if vocab[f].source != "derived" and f not in inputs:
                 inputs.append(f)
     compiled = CompiledRule(spec.id, tuple(order), tuple(checks), tuple(predicates), tuple(inputs))
-    return Rule(spec, path, compiled, criterion_facts)
+    return Rule(spec, path, compiled, criterion_facts, applies_facts)
 
 
 def is_rule_id(text: str) -> bool:
