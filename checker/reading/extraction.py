@@ -517,19 +517,20 @@ class Extractor:
                 self.rules[name] = rule
         if context is None:
             raise InputError(folder, "no file defines `context:` (the trigger phrases)")
+        def known_list(name: str, listed: str, where: str) -> None:
+            if listed not in self.lists:
+                raise InputError(folder, f"{name}: unknown list {listed!r}{did_you_mean(listed, self.lists)}",
+                                 field=f"facts.{name}.{where}")
+
         for name, rule in self.rules.items():
             for listed in [rule.from_list.list, *rule.from_list.also_lists] if rule.from_list is not None else []:
-                if listed not in self.lists:
-                    raise InputError(folder, f"{name}: unknown list {listed!r}{did_you_mean(listed, self.lists)}",
-                                     field=f"facts.{name}.from_list")
+                known_list(name, listed, "from_list")
             for i, p in enumerate(rule.patterns):
                 if p.with_care and not p.with_list:
                     raise InputError(folder, f"{name}: `with_care` narrows `with_list`: name the lists too",
                                      field=f"facts.{name}.patterns.{i}.with_care")
                 for listed in p.with_list or ():
-                    if listed not in self.lists:
-                        raise InputError(folder, f"{name}: unknown list {listed!r}{did_you_mean(listed, self.lists)}",
-                                         field=f"facts.{name}.patterns.{i}.with_list")
+                    known_list(name, listed, f"patterns.{i}.with_list")
                     if not self.lists[listed].care:
                         raise InputError(folder, f"{name}: list {listed!r} names no care (it has no `care:` kinds)",
                                          field=f"facts.{name}.patterns.{i}.with_list")

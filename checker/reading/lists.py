@@ -71,6 +71,14 @@ class ListSpec(BaseModel):
         return values
 
     @cached_property
+    def general_words(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.open_words)
+
+    @cached_property
+    def care_by_word(self) -> dict[str, str]:
+        return {w.lower(): kind for kind, words in self.care_words.items() for w in words}
+
+    @cached_property
     def skipped(self) -> re.Pattern | None:
         return _union(self.not_elements)
 
@@ -154,8 +162,6 @@ def find_lists(sentences: list[tuple[int, int, frozenset[str] | None]], norm: st
             if _NOT_GIVEN.match(body):  # "current medication regimen was not provided": no list at all
                 continue
             found = FoundList(name, spec.kind, start, end, m.span(), closed=spec.closed and not _OPEN.search(body))
-            general = {w.lower() for w in spec.open_words}
-            care_words = {w.lower(): kind for kind, ws in spec.care_words.items() for w in ws}
             for raw in _SPLIT.split(body):
                 text = raw.strip(" .:()")
                 if len(text) < 2 or (spec.skipped is not None and spec.skipped.search(text)):
@@ -163,11 +169,11 @@ def find_lists(sentences: list[tuple[int, int, frozenset[str] | None]], norm: st
                 negated = bool(_NEGATED.match(text))
                 parsed = normalize_request(text, treatments)
                 words = set(_WORDS.findall(text.lower())) if not parsed.parse.get("heads") else set()
-                if general & words:
+                if spec.general_words & words:
                     found.closed = False  # "therapy", "injections": which ones is not said
                 if spec.care and not negated:
-                    found.care |= {care_words[w] for w in words if w in care_words} | _care_named(parsed, spec.care,
-                                                                                                  treatments)
+                    found.care |= {spec.care_by_word[w] for w in words if w in spec.care_by_word} | _care_named(
+                        parsed, spec.care, treatments)
                 counted = spec.uncounted is None or not spec.uncounted.search(text)
                 found.elements.append(Element(text, negated, parsed, counted))
             if found.elements:
