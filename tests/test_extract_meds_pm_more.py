@@ -307,3 +307,35 @@ def test_medications_reduced_or_failed(extractor, summary, fact, expected):
 ])
 def test_gi_risk_factors(extractor, summary, expected):
     assert value(extractor, "gi_risk_factors", summary) == expected
+
+
+# ---- a medication statement: a drug written with its strength or quantity is a drug the worker takes ------
+
+@pytest.mark.parametrize("summary, expected", [
+    ("On exam she was alert. She takes naproxen 550 mg twice daily for pain.", True),
+    ("Medications: Motrin 800mg #90, omeprazole 20 mg.", True),
+    ("The patient was seen on 03/02/2016 with low back pain. Naproxen sodium 550 mg, one tablet twice a day.", True),
+    # the request itself is not a drug taken (a plan to prescribe one is read by its own pattern, for a PPI)
+    ("Naproxen 550 mg #60 is requested.", None),
+    # a treatment history is not the current regimen
+    ("Medications have included: Ketoprofen 50mg and tramadol.", None),
+    ("Treatment to date has included oral medications including naproxen 550 mg.", None),
+    # a topical form is not an oral NSAID
+    ("She applies Voltaren 1% gel 4 grams to the knee.", None),
+    ("Ketoprofen 20% cream was dispensed.", None),
+])
+def test_concurrent_nsaid_from_a_medication_statement(extractor, summary, expected):
+    assert value(extractor, "concurrent_nsaid", summary) == expected
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("The worker reports pain of 7/10. Norco 10/325 mg, one every six hours.", True),
+    ("Current treatment: tramadol ER 150mg daily and home exercise.", True),
+    ("Percocet #60 was last filled in May.", True),
+    # the request itself is not a prescription the worker has
+    ("Norco 10/325 mg #90 is requested.", None),
+    ("The physician plans to start tramadol 50 mg as needed.", None),
+    ("Medications have included Norco 10/325 mg and gabapentin.", None),
+])
+def test_current_opioid_from_a_medication_statement(extractor, summary, expected):
+    assert value(extractor, "current_opioid_prescription", summary) == expected

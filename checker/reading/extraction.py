@@ -228,6 +228,7 @@ class Pattern(BaseModel):
                      "overlaps_request_levels"] | None = None
     source: Literal["summary", "request", "any"] = "summary"
     in_sentence: str | None = None     # regex the sentence must also contain (e.g. MRI for imaging findings)
+    not_in_sentence: str | None = None  # regex the sentence must not contain (e.g. a treatment history's "have included")
     in_text: str | None = None         # regex the whole text must contain (e.g. treatment given, for persistence)
     not_in_text: str | None = None     # regex the whole text must not contain (e.g. a chronic course, for acute)
     # the summary holds one of these lists naming care given (lists.py, ListSpec.care): a trial of care read by the
@@ -243,13 +244,17 @@ class Pattern(BaseModel):
     region: Literal["request", "request_or_roots"] | None = None
     sections: list[str] | None = None      # mentions count only in these sections (when the text has one)
     not_sections: list[str] | None = None  # mentions in these sections do not count
+    # this pattern's own context policy, where it differs from the fact's: a drug written with its strength is a
+    # current prescription, but not when it is only requested or planned ("Norco 10/325 mg #90 is requested")
+    historical: Policy | None = None
+    hypothetical: Policy | None = None
 
     @field_validator("sections", "not_sections")
     @classmethod
     def _sections(cls, names: list[str] | None, info: ValidationInfo) -> list[str] | None:
         return _section_names(names, info)
 
-    @field_validator("regex", "in_sentence", "in_text", "not_in_text", "when_request")
+    @field_validator("regex", "in_sentence", "not_in_sentence", "in_text", "not_in_text", "when_request")
     @classmethod
     def _regex(cls, value: str | None, info: ValidationInfo) -> str | None:
         return value if value is None else _checked_regex(value, info)
@@ -508,7 +513,7 @@ class Extractor:
                 context = parsed.context
             for name, rule in parsed.facts.items():
                 for i, p in enumerate(rule.patterns):
-                    for attr in ("regex", "in_sentence", "in_text", "not_in_text"):
+                    for attr in ("regex", "in_sentence", "not_in_sentence", "in_text", "not_in_text"):
                         if getattr(p, attr) and DRUG_CLASSES.search(getattr(p, attr)):
                             setattr(p, attr, self._drug_names(getattr(p, attr), path, f"facts.{name}.patterns.{i}.{attr}"))
                 if name in self.rules:
@@ -1052,6 +1057,8 @@ class Extractor:
         """The mention a match in the sentence [start, end) makes, or None when it documents nothing."""
         if cp.in_sentence is not None and not cp.in_sentence.search(text.lower, start, end):
             return None
+        if cp.not_in_sentence is not None and cp.not_in_sentence.search(text.lower, start, end):
+            return None
         value = self._value(cp, m, text, hits, request_levels)
         if value is None:
             return None
@@ -1123,7 +1130,7 @@ class Extractor:
         span = m.span("finding") if "finding" in m.re.groupindex and m.group("finding") else m.span()
         mods = self._modifiers(span, text, hits)
         for category in ("administrative", "uncertain", "hypothetical", "historical"):
-            if category in mods and getattr(rule, category) == "ignore":
+            if category in mods and (getattr(pattern, category, None) or getattr(rule, category)) == "ignore":
                 return None
         if pattern.capture is None:
             value = pattern.value
@@ -1169,6 +1176,10 @@ class _CompiledPattern:
     @cached_property
     def in_sentence(self) -> re.Pattern | None:
         return _lowered(self.pattern.in_sentence)
+
+    @cached_property
+    def not_in_sentence(self) -> re.Pattern | None:
+        return _lowered(self.pattern.not_in_sentence)
 
     @cached_property
     def in_text(self) -> re.Pattern | None:
