@@ -1129,9 +1129,8 @@ class Extractor:
         rule, pattern = cp.rule, cp.pattern
         span = m.span("finding") if "finding" in m.re.groupindex and m.group("finding") else m.span()
         mods = self._modifiers(span, text, hits)
-        for category in ("administrative", "uncertain", "hypothetical", "historical"):
-            if category in mods and (getattr(pattern, category, None) or getattr(rule, category)) == "ignore":
-                return None
+        if mods & cp.ignored:
+            return None
         if pattern.capture is None:
             value = pattern.value
         elif pattern.convert == "overlaps_request_levels":
@@ -1172,6 +1171,13 @@ class _CompiledPattern:
     @cached_property
     def regex(self) -> re.Pattern:
         return re.compile(self.source)
+
+    @cached_property
+    def ignored(self) -> frozenset[str]:
+        """The context categories whose mentions document nothing here: the pattern's own policy, else the fact's."""
+        own = {"historical": self.pattern.historical, "hypothetical": self.pattern.hypothetical}
+        return frozenset(c for c in ("administrative", "uncertain", "hypothetical", "historical")
+                         if (own.get(c) or getattr(self.rule, c)) == "ignore")
 
     @cached_property
     def in_sentence(self) -> re.Pattern | None:
