@@ -84,3 +84,23 @@ def test_any_text_parses_to_a_code_or_a_reason_never_an_exception(catalog, words
     n = normalize_request(text, catalog.treatments)
     assert (n.code is None) == bool(n.reason)
     assert n.code is None or n.code in catalog.treatments.treatments
+
+
+@pytest.mark.parametrize("form", ["{w} sessions of physical therapy", "physical therapy {w} times a week for {w} weeks",
+                                  "{w} chiropractic visits", "acupuncture times {w}"])
+def test_every_number_word_of_the_table_reads_as_a_count(catalog, form):
+    """The count patterns read every word of the grammar's `numbers` table (`{number}`), not a hand-picked few:
+    "nine sessions" is nine visits as "six sessions" is six."""
+    numbers = catalog.treatments.lexicon.grammar.numbers
+    for word, n in numbers.items():
+        if word in ("once", "twice"):
+            continue
+        got = normalize_request(form.format(w=word), catalog.treatments).attributes.get("requested_count")
+        expected = n * n if "weeks" in form else n
+        assert got == expected, (word, got)
+
+
+def test_a_number_splice_without_a_numbers_table_is_refused():
+    from checker.ruleset.lexicon import Grammar
+    with pytest.raises(ValueError, match="no numbers table"):
+        Grammar.model_validate({"side": {}, "patterns": [{"fact": "requested_count", "regex": "(?P<n>{number}) visits"}]})

@@ -125,10 +125,14 @@ class DrugFile(BaseModel):
     principal_last: list[str] = []     # ingredients that are never a combination's principal (acetaminophen)
 
 
+NUMBER_WORDS = "{number}"  # in an attribute pattern: any number word of the grammar's table
+
+
 class AttributePattern(BaseModel):
     """A regular expression over the lower-cased request that fills a request fact: with `value`, that
     constant; otherwise the product of its named groups, each a number or a number word
-    ("2 times a week for 6 weeks" -> times=2, weeks=6 -> 12)."""
+    ("2 times a week for 6 weeks" -> times=2, weeks=6 -> 12). `{number}` in the regex stands for any number
+    word of the grammar's `numbers` table, so the patterns read every word the table knows."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -161,6 +165,18 @@ class Grammar(BaseModel):
     singular_count_families: list[str] = []          # "a block" (singular, no count) means one, for these families
     ignore: list[str] = []                           # words that are neither content nor a failure (dos, qty)
     abbreviations: dict[str, str] = {}               # a token -> the words it stands for (rue -> right upper ...)
+
+    @model_validator(mode="after")
+    def _number_words(self) -> "Grammar":
+        """Each pattern's `{number}` becomes the alternation of the `numbers` table's words, longest first."""
+        words = "(?:" + "|".join(re.escape(w) for w in sorted(self.numbers, key=lambda w: (-len(w), w))) + ")"
+        for p in self.patterns:
+            if NUMBER_WORDS in p.regex:
+                if not self.numbers:
+                    raise ValueError(f"pattern for {p.fact} uses {NUMBER_WORDS} but the grammar has no numbers table")
+                p.regex = p.regex.replace(NUMBER_WORDS, words)
+                p._compiled = checked(p.regex)
+        return self
 
 
 class Lexicon(BaseModel):
