@@ -169,7 +169,8 @@ def _add_sums(case, catalog: Catalog) -> None:
     sums = {n: s.sum_of for n, s in catalog.vocabulary.facts.items() if s.sum_of and s.scope == "item"}
     for item in case.items:
         known = {**{k: v.value for k, v in item.facts.items()},
-                 **normalize_request(item.request, catalog.treatments).attributes}
+                 **normalize_request(item.request, catalog.treatments).attributes,
+                 **{k: v.value for k, v in item.attributes.items()}}
         for name, parts in sums.items():
             if name not in item.facts and all(known.get(p) is not None for p in parts):
                 item.facts[name] = FactEntry(value=sum(known[p] for p in parts))

@@ -89,3 +89,59 @@ def test_the_bankart_letter_ties_its_services_to_the_disputed_repair(catalog, ex
     services = [it for it in case.items if "associated_surgery_in_dispute" in it.facts]
     assert len(services) >= 3
     assert all(it.facts["associated_surgery_in_dispute"].value is True for it in services)
+
+
+@pytest.fixture
+def partial(catalog):
+    def run(request: str, original: str | None, facts: dict | None = None):
+        from checker.reading.cases import _partially_certified
+        facts = dict(facts or {})
+        attributes = _partially_certified(request, original, normalize_request(request, catalog.treatments), facts,
+                                          catalog.treatments, catalog.vocabulary)
+        return attributes, facts
+    return run
+
+
+def test_visits_in_dispute_after_a_partial_certification_continue_the_certified_course(partial):
+    attributes, facts = partial("Physical therapy to the low back two sessions",
+                                "Physical therapy to the low back eight sessions")
+    assert attributes["requested_continuation"]["value"] is True
+    assert "6 of the 8 visits certified" in attributes["requested_continuation"]["evidence"]["note"]
+    assert facts["course_visits_total"]["value"] == 8
+    assert facts["course_visits_total"]["evidence"]["quote"].startswith("Physical therapy to the low back eight")
+
+
+def test_a_partial_certification_adds_the_visits_completed_and_keeps_a_larger_documented_total(partial):
+    _, facts = partial("Nine sessions of chiropractic care", "Twelve sessions of chiropractic care",
+                       {"prior_sessions_completed": {"value": 6}})
+    assert facts["course_visits_total"]["value"] == 18
+    assert "+ 6 completed" in facts["course_visits_total"]["evidence"]["note"]
+    _, facts = partial("Acupuncture 2 sessions", "Acupuncture 8 sessions", {"course_visits_total": {"value": 20}})
+    assert facts["course_visits_total"]["value"] == 20
+
+
+@pytest.mark.parametrize("request_text, original", [
+    ("Physical therapy 6 sessions", None),                                  # not a partial certification
+    ("Physical therapy 2 sessions", "Chiropractic care 8 sessions"),         # another treatment
+    ("Physical therapy for the low back", "Physical therapy 8 sessions"),    # no count in dispute
+    ("Physical therapy 8 sessions", "Physical therapy 8 sessions"),          # nothing certified
+    ("Norco 10/325mg #35", "Norco 10/325mg #60"),                            # not a course of visits
+])
+def test_no_continuation_without_a_certified_part_of_the_same_counted_therapy(partial, request_text, original):
+    assert partial(request_text, original) == ({}, {})
+
+
+def test_a_corpus_partial_certification_is_judged_as_a_continuation(checker, catalog, extractor):
+    """CM16-0230651 item 10: eight sessions asked, six certified; the two in dispute follow the six, so the
+    therapy's continuation criterion (functional improvement from the visits so far) decides them."""
+    from checker.reading.cases import case_from_letter
+    from checker.reading.letters import read_letter
+    case = case_from_letter(read_letter(CORPUS / "CM16-0230651.txt"), extractor, catalog.treatments, catalog.vocabulary)
+    item = next(it for it in case.items if it.number == 10)
+    assert item.attributes["requested_continuation"].value is True
+    assert item.facts["course_visits_total"].value == 8
+    result = checker.check_item(case, 10, item)
+    verdicts = {c.code: c.verdict for c in result.criteria}
+    assert "PM-002" not in verdicts  # not a first course
+    assert verdicts["PM-003"] == "not_documented"
+    assert result.predicted == "upheld"

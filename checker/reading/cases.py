@@ -214,12 +214,15 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
         case_facts.setdefault(name, entry)
     for it, (_, _, parsed) in zip(letter.items, requests):
         code = parsed.code
+        facts = {**across.get(it.index, {}),
+                 **_fact_entries(extractor.extract(letter.summary, it.request, code, scope="item",
+                                                   reference_date=request_day), vocabulary, "item")}
+        attributes = _partially_certified(it.request, it.original_request, parsed, facts, treatments, vocabulary)
         item = {
             "request": it.request,
             "number": it.index,
-            "facts": {**across.get(it.index, {}),
-                      **_fact_entries(extractor.extract(letter.summary, it.request, code, scope="item",
-                                                        reference_date=request_day), vocabulary, "item")},
+            "attributes": attributes,
+            "facts": facts,
             "ur_decision": "modified" if it.original_request else None,
             "outcome": it.outcome,
             "original_request": it.original_request,
@@ -239,6 +242,47 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
             "patient": patient, "dates": dates, "reviewer_specialty": ", ".join(letter.specialty) or None,
             "facts": case_facts, "items": items, "warnings": warnings}
     return validate(Case, data, letter.path, context)
+
+
+def _partially_certified(request: str, original: str | None, parsed: Any, facts: dict[str, Any],
+                         treatments: TreatmentVocabulary, vocabulary: FactVocabulary) -> dict[str, Any]:
+    """What a partial certification documents about the visits in dispute (their request attributes; `facts` is
+    updated in place). When utilization review certified some visits of a counted therapy request and the letter
+    disputes the rest ("Physical therapy eight sessions was the original request ... the remaining IMR eligible
+    portion, two sessions"), the visits in dispute come after the certified ones: they continue that course
+    (`requested_continuation`, so its continuation criteria apply), and the course if they are granted is the
+    whole original request plus any visits already completed (`course_visits_total`, unless a larger total is
+    documented)."""
+    if not original or parsed.code is None:
+        return {}
+    grammar = treatments.lexicon.grammar
+    families = {f for p in grammar.patterns if p.fact == "requested_continuation" for f in p.families}
+    treatment = treatments.treatments.get(parsed.code)
+    if treatment is None or (families and treatment.family not in families):
+        return {}
+    from checker.reading.requests import normalize_request
+    whole = normalize_request(original, treatments)
+    asked, disputed = whole.attributes.get("requested_count"), parsed.attributes.get("requested_count")
+    if whole.code != parsed.code or not asked or not disputed or asked <= disputed:
+        return {}
+    certified = asked - disputed
+    quote = f"{original} was the original request; the IMR eligible portion: {request}"
+    source = "this letter's item header (partial certification)"
+    out = {}
+    if "requested_continuation" in vocabulary:
+        out["requested_continuation"] = {"value": True, "evidence": {
+            "quote": quote, "source": source,
+            "note": f"{certified} of the {asked} visits certified by utilization review; the {disputed} in dispute "
+                    "come after them"}}
+    if "course_visits_total" in vocabulary:
+        completed = facts.get("prior_sessions_completed", {}).get("value") or 0
+        total = asked + completed
+        if total > (facts.get("course_visits_total", {}).get("value") or 0):
+            facts["course_visits_total"] = {"value": total, "evidence": {
+                "quote": quote, "source": source,
+                "note": f"{certified} certified + {disputed} in dispute" + (f" + {completed} completed" if completed
+                                                                            else "")}}
+    return out
 
 
 def _across_items(requests: list[tuple[int, str, Any]], treatments: TreatmentVocabulary,

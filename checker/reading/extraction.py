@@ -69,6 +69,7 @@ DATE_RE = re.compile(r"\b\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?\b|\b(?:jan|feb|mar|a
 QUOTE_MAX = 300
 SINCE = ("weeks_since", "months_since")  # converts of a date (group `date`) into the time to a later date
 DRUG_CLASSES = re.compile(r"\{drugs:([a-z_]+(?:,[a-z_]+)*)\}")  # {drugs:nsaid,ketorolac} in a pattern's regex
+DEFINITION = re.compile(r"\{def:([a-z_0-9]+)\}")  # {def:pt_words} in a pattern's regex: that file's definition
 
 
 @lru_cache(maxsize=None)
@@ -514,8 +515,7 @@ class Extractor:
             for name, rule in parsed.facts.items():
                 for i, p in enumerate(rule.patterns):
                     for attr in ("regex", "in_sentence", "not_in_sentence", "in_text", "not_in_text"):
-                        if getattr(p, attr) and DRUG_CLASSES.search(getattr(p, attr)):
-                            setattr(p, attr, self._drug_names(getattr(p, attr), path, f"facts.{name}.patterns.{i}.{attr}"))
+                        self._splice(p, attr, parsed.definitions, path, f"facts.{name}.patterns.{i}.{attr}")
                 if name in self.rules:
                     raise InputError(path, f"fact {name!r} has patterns in another extraction file",
                                      field=f"facts.{name}")
@@ -602,6 +602,22 @@ class Extractor:
         self._with_also = frozenset(i for i, cp in enumerate(self._patterns) if cp.also)
         self._unfiltered = frozenset(i for i, cp in enumerate(self._patterns) if cp.required is None)
         self._applicable_memo: dict[tuple[str | None, str | None], frozenset[int]] = {}
+
+    def _splice(self, pattern: Pattern, attr: str, definitions: dict[str, str | list[str]], path: Path,
+                where: str) -> None:
+        """A pattern's regex with its {def:NAME} and {drugs:CLASS} pieces put in, checked again once they are."""
+        value = getattr(pattern, attr)
+        if not value or ("{def:" not in value and "{drugs:" not in value):
+            return
+        value = DEFINITION.sub(lambda m: _definition(m.group(1), definitions, path, where), value)
+        if DRUG_CLASSES.search(value):
+            value = self._drug_names(value, path, where)  # checks the result
+        else:
+            try:
+                self._regex(value)
+            except ValueError as exc:
+                raise InputError(path, str(exc), field=where) from None
+        setattr(pattern, attr, value)
 
     def _drug_names(self, regex: str, path: Path, where: str) -> str:
         """A regex with each {drugs:CLASS,...} replaced by the names the drug lexicon (rules/requests/drugs.yaml)
@@ -1207,6 +1223,16 @@ def _lowered(regex: str | None) -> re.Pattern | None:
 
 
 MIN_LITERAL = 3  # shorter required literals (" ", "on") are in nearly every sentence: no use as a filter
+
+
+def _definition(name: str, definitions: dict[str, str | list[str]], path: Path, where: str) -> str:
+    """The file's definition NAME (a regex string) as a group: a piece several patterns share (a therapy's words,
+    a dose) is written once and spliced in with {def:NAME}."""
+    value = definitions.get(name)
+    if not isinstance(value, str):
+        why = "is a list, not a regex" if name in definitions else f"is not defined{did_you_mean(name, definitions)}"
+        raise InputError(path, f"{{def:{name}}}: {name!r} {why}", field=where)
+    return f"(?:{value})"
 
 
 def _piece_analysis(piece: str) -> tuple[str, str, frozenset[str] | None, bool, frozenset[str] | None]:
