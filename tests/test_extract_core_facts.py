@@ -78,6 +78,18 @@ def test_conservative_care_failed(extractor, text, expected):
     assert value(extractor, FAILED, text) == expected
 
 
+@pytest.mark.parametrize("text", [
+    "There was no improvement with chiropractic care.",
+    "The patient reports minimal relief from physical therapy.",
+    "She had little benefit from acupuncture.",
+])
+def test_a_statement_is_read_whole_not_as_the_shorter_one_inside_it(extractor, text):
+    """"no improvement with chiropractic care" contains "improvement with chiropractic care": the longer reading
+    (care that failed) is the statement; the contained one of another value does not count."""
+    assert value(extractor, FAILED, text) is True
+    assert value(extractor, FAILED, "There was improvement with chiropractic care.") is False
+
+
 @pytest.mark.parametrize("text, expected", [
     ("He performs a home exercise program daily.", True),
     ("She started range of motion exercises and walking in the home as exercise.", True),

@@ -475,6 +475,7 @@ class _Mention:
     quote: tuple[int, int]
     text: _Text
     note: str | None = None
+    end: int | None = None  # where the match ends (None: not a pattern's match)
 
 
 class Extractor:
@@ -1080,7 +1081,7 @@ class Extractor:
             return None
         since = _since(m, text, cp.pattern.convert, hits, cp.rule.until) if cp.pattern.convert in SINCE else None
         note = since[1] if since and since[0] == value else None
-        return _Mention(value, m.start(), _quote_span(text, m.start()), text, note)
+        return _Mention(value, m.start(), _quote_span(text, m.start()), text, note, m.end())
 
     def _in_sections(self, only: list[str] | None, skip: list[str] | None, text: _Text) -> list[bool] | None:
         """Which sentences a pattern reads (None: all): never an unscanned one (the header), none in `skip`, and
@@ -1462,9 +1463,18 @@ def _date_in(m: re.Match, group: str, text: _Text, s_start: int,
     return None
 
 
+def _outermost(found: list[_Mention]) -> list[_Mention]:
+    """The mentions not read inside a longer one of another value: "no improvement with chiropractic care" is one
+    statement (care that failed), not also the "improvement with chiropractic care" it contains."""
+    spans = [(x.text, x.pos, x.end, x.value) for x in found if x.end is not None]
+    return [x for x in found if x.end is None or not any(
+        t is x.text and a <= x.pos and x.end <= b and (a, b) != (x.pos, x.end) and v != x.value
+        for t, a, b, v in spans)]
+
+
 def _resolve(rule: FactRule, ftype: FactType, found: list[_Mention]) -> tuple[Any, _Mention] | None:
-    """Apply the conflict policy; mentions are in pattern order, so sort by position first."""
-    found = sorted(found, key=lambda x: x.pos)
+    """Apply the conflict policy to the outermost mentions; they are in pattern order, so sort by position first."""
+    found = sorted(_outermost(found) if len(found) > 1 else found, key=lambda x: x.pos)
     policy = rule.resolve or {FactType.BOOL: "true_wins", FactType.LEVELS: "union"}.get(ftype, "last")
     if policy == "true_wins":
         positive = [x for x in found if x.value is True]
