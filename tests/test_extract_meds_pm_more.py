@@ -135,7 +135,7 @@ def test_continuing_medication(extractor, summary, asked, expected):
     ("Ibuprofen was given until approval is obtained for Voltaren topical gel and Lidoderm patches.",
      "Lidoderm patch #30", 0),
     ('"Valium and Zofran not able to fill per insurance."', "Diazepam 5mg #10", 0),
-    ("She has been on Lyrica for the past 3 months.", "Pregabalin 75mg #60", None),     # continuing, but no pattern for the anticonvulsant weeks
+    ("She has been on Lyrica for the past 3 months.", "Pregabalin 75mg #60", 13.0),     # every class reads durations
 ])
 def test_medication_use_weeks_not_yet_started(extractor, summary, asked, expected):
     assert value(extractor, "medication_use_weeks", summary, asked, code(extractor, asked)) == expected

@@ -249,6 +249,9 @@ class Pattern(BaseModel):
     # current prescription, but not when it is only requested or planned ("Norco 10/325 mg #90 is requested")
     historical: Policy | None = None
     hypothetical: Policy | None = None
+    # one pattern per kind of the file's `kinds` (a drug class, a therapy): {kind} in the regexes is that kind's
+    # words, and the pattern reads for that kind's treatment codes (its when_treatment)
+    for_kinds: list[str] | Literal["all"] | None = None
 
     @field_validator("sections", "not_sections")
     @classmethod
@@ -335,13 +338,71 @@ def _section_names(names: list[str] | None, info: ValidationInfo) -> list[str] |
     return names
 
 
+KIND = "{kind}"  # in a pattern with `for_kinds`: the words of each kind in turn
+KIND_FIELDS = ("regex", "in_sentence", "not_in_sentence", "in_text", "not_in_text")
+
+
+class Kind(BaseModel):
+    """One kind of treatment item-scope patterns are written for once: its words (a regex) and the treatment codes
+    a request of it has (a drug class: opioids for OPIOID-SHORT-ACTING and OPIOID-LONG-ACTING)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    words: str = Field(min_length=1)
+    codes: list[str] = Field(min_length=1)
+
+    @field_validator("words")
+    @classmethod
+    def _regex(cls, value: str, info: ValidationInfo) -> str:
+        return _checked_regex(value, info)
+
+    @field_validator("codes")
+    @classmethod
+    def _known_codes(cls, codes: list[str], info: ValidationInfo) -> list[str]:
+        known: set[str] | None = (info.context or {}).get("treatment_codes")
+        unknown = [c for c in codes if known is not None and c not in known]
+        if unknown:
+            raise ValueError(f"unknown treatment code {unknown[0]!r}{did_you_mean(unknown[0], known)}")
+        return codes
+
+
 class ExtractionFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     context: ContextRules | None = None
     definitions: dict[str, str | list[str]] = {}  # shared regexes and code lists, reused through YAML anchors
+    kinds: dict[str, Kind] = {}                   # what `for_kinds` patterns are written for, one copy each
     lists: dict[str, ListSpec] = {}               # closed lists a summary may give (lists.py)
     facts: dict[str, FactRule] = {}
+
+    @model_validator(mode="after")
+    def _expand_kinds(self, info: ValidationInfo) -> ExtractionFile:
+        """Each `for_kinds` pattern becomes one pattern per kind: {kind} replaced by the kind's words, read for the
+        kind's codes."""
+        for name, rule in self.facts.items():
+            patterns: list[Pattern] = []
+            for i, p in enumerate(rule.patterns):
+                where = f"facts.{name}.patterns.{i}"
+                uses = any(KIND in (getattr(p, f) or "") for f in KIND_FIELDS)
+                if p.for_kinds is None:
+                    if uses:
+                        raise ValueError(f"{where}: {KIND} is only for a pattern with `for_kinds`")
+                    patterns.append(p)
+                    continue
+                if not uses:
+                    raise ValueError(f"{where}: a `for_kinds` pattern names {KIND} in its regex or in_sentence")
+                if p.when_treatment is not None:
+                    raise ValueError(f"{where}: `for_kinds` reads each kind's codes; it takes no when_treatment")
+                for kind in list(self.kinds) if p.for_kinds == "all" else p.for_kinds:
+                    if kind not in self.kinds:
+                        raise ValueError(f"{where}: unknown kind {kind!r}{did_you_mean(kind, self.kinds)}")
+                    data = p.model_dump(exclude_unset=True, exclude={"for_kinds"})
+                    words = f"(?:{self.kinds[kind].words})"
+                    data.update({f: data[f].replace(KIND, words) for f in KIND_FIELDS if data.get(f)})
+                    data["when_treatment"] = self.kinds[kind].codes
+                    patterns.append(Pattern.model_validate(data, context=info.context))
+            rule.patterns = patterns
+        return self
 
     @field_validator("facts")
     @classmethod
@@ -1464,12 +1525,13 @@ def _date_in(m: re.Match, group: str, text: _Text, s_start: int,
 
 
 def _outermost(found: list[_Mention]) -> list[_Mention]:
-    """The mentions not read inside a longer one of another value: "no improvement with chiropractic care" is one
-    statement (care that failed), not also the "improvement with chiropractic care" it contains."""
+    """The mentions that are not the tail of a longer one of another value: "no improvement with chiropractic care"
+    is one statement (care that failed), not also the "improvement with chiropractic care" it ends with. (A
+    mention inside another that goes on past it is a statement of its own: "cleared to return to full duty as
+    of 12/01" holds "full duty", and the fact's policy decides between them.)"""
     spans = [(x.text, x.pos, x.end, x.value) for x in found if x.end is not None]
     return [x for x in found if x.end is None or not any(
-        t is x.text and a <= x.pos and x.end <= b and (a, b) != (x.pos, x.end) and v != x.value
-        for t, a, b, v in spans)]
+        t is x.text and a < x.pos and b == x.end and v != x.value for t, a, b, v in spans)]
 
 
 def _resolve(rule: FactRule, ftype: FactType, found: list[_Mention]) -> tuple[Any, _Mention] | None:
