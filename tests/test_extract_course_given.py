@@ -80,15 +80,15 @@ def test_definitions_are_spliced_into_the_patterns(extractor):
 
 
 @pytest.mark.parametrize("replacement, says", [
-    ("{def:physical_therapy_word}", "'physical_therapy_word' is not defined (did you mean 'physical_therapy_words'"),
+    ("{def:course_notes}", "'course_notes' is not defined (did you mean 'course_note'"),
     ("{def:therapy_codes}", "'therapy_codes' is a list, not a regex"),
 ])
 def test_a_bad_definition_names_file_field_and_what_is_wrong(tmp_path, replacement, says):
     rules = rules_copy(tmp_path)
     path = rules / "extraction" / "physical-medicine.yaml"
     text = path.read_text()
-    assert "{def:physical_therapy_words}" in text
-    path.write_text(text.replace("{def:physical_therapy_words}", replacement, 1))
+    assert "{def:course_note}" in text
+    path.write_text(text.replace("{def:course_note}", replacement, 1))
     with pytest.raises(InputError) as exc:
         Extractor(rules, load_vocabulary(rules))
     message = str(exc.value)

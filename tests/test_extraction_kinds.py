@@ -68,3 +68,13 @@ def test_a_kind_with_an_unknown_code_is_refused(tmp_path, catalog):
     message = _broken(tmp_path, "ppi: {words: *ppi_names, codes: *ppi_codes}", "ppi: {words: *ppi_names, codes: [PPIS]}",
                       set(catalog.treatments.treatments))
     assert MEDS in message and "unknown treatment code 'PPIS'" in message
+
+
+@pytest.mark.parametrize("summary, asked, code", [
+    ("Her massage therapy was helpful; she has completed 4 of 6 visits.", "Massage therapy 6 sessions", "MASSAGE-THERAPY"),
+    ("His chiropractic care was helpful; he has completed 4 of 6 visits.", "Chiropractic care 6 visits", "CHIROPRACTIC"),
+    ("Her physical therapy was helpful; she has completed 4 of 6 visits.", "Physical therapy 6 sessions", "PHYSICAL-THERAPY"),
+])
+def test_every_therapy_counts_visits_in_the_same_wordings(extractor, summary, asked, code):
+    """prior_sessions_completed is written once for physical therapy, chiropractic care, acupuncture and massage."""
+    assert extractor.extract(summary, asked, code, scope="item")["prior_sessions_completed"].value == 4
