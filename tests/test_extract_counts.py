@@ -69,3 +69,14 @@ def test_an_mri_is_no_plain_film(extractor):
 def test_visit_counts_with_a_modifier_or_a_fraction(extractor, summary, count):
     found = extractor.extract(summary, *PT, scope="item")
     assert (found[DONE].value if DONE in found else None) == count
+
+
+@pytest.mark.parametrize("summary, asked, code, count", [
+    ("A right shoulder MRI from 2015 revealed a rotator cuff tear.", "MRI right shoulder", "MRI-SHOULDER", 1),
+    ("Cervical spine MRI (08/2016) showed a C5-C6 disc herniation.", "MRI cervical spine", "MRI-CERVICAL", 1),
+    ("MRIs of the lumbar spine dated 05/2015 and 08/2016 showed a protrusion.", "MRI lumbar spine", "MRI-LUMBAR", 2),
+    ("An EMG of the bilateral upper extremities on 05/2016 was normal.", "EMG bilateral upper extremities",
+     "EDX-UPPER", 1),  # a normal result is still a study done
+])
+def test_studies_counted_by_their_dates_in_every_form(extractor, summary, asked, code, count):
+    assert extractor.extract(summary, asked, code, scope="item")["prior_procedure_count"].value == count

@@ -18,6 +18,12 @@ def sentences(extractor, text: str) -> list[str]:
     ("Treatment included medications, etc. The patient improved.",
      ["Treatment included medications, etc.", "The patient improved."]),
     ("The pain was worse vs. Last month it was better.", ["The pain was worse vs. Last month it was better."]),
+    # the space after the period missing, as in many summaries ("2016.On 1-12-17"): a capitalized word still starts
+    # a sentence; a decimal, an abbreviation or a lower-case word does not
+    ("She was injured in October 2016.On 1-12-17, she complained of pain.",
+     ["She was injured in October 2016.", "On 1-12-17, she complained of pain."]),
+    ("He was seen by Dr.Smith for 2.5 mg of it.", ["He was seen by Dr.Smith for 2.5 mg of it."]),
+    ("The MRI was normal.no change since.", ["The MRI was normal.no change since."]),
 ])
 def test_sentence_ends(extractor, text, expected):
     assert sentences(extractor, text) == expected

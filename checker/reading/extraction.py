@@ -64,8 +64,9 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "an": 1, "single": 1,
                 "once": 1, "twice": 2, "first": 1, "second": 2, "third": 3}
 WEEKS_PER_UNIT = {"day": 1 / 7, "week": 1.0, "wk": 1.0, "month": 52 / 12, "mo": 52 / 12, "year": 52.0, "yr": 52.0}
-DATE_RE = re.compile(r"\b\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-                     r"[a-z]*\.? \d{1,2}(?:, \d{4})?", re.IGNORECASE)
+# a date as counted dates are written: 05/12/2016, 05/12, 05/2016 (a month), 2016 (a year), May 12, 2016
+DATE_RE = re.compile(r"\b\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?\b|\b\d{1,2}[-/](?:19|20)\d\d\b|\b(?:19|20)\d\d\b"
+                     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:, \d{4})?", re.IGNORECASE)
 QUOTE_MAX = 300
 SINCE = ("weeks_since", "months_since")  # converts of a date (group `date`) into the time to a later date
 DRUG_CLASSES = re.compile(r"\{drugs:([a-z_]+(?:,[a-z_]+)*)\}")  # {drugs:nsaid,ketorolac} in a pattern's regex
@@ -1366,7 +1367,9 @@ def _automaton(literals: set[str]):
 
 _NON_SPACE = re.compile(r"\S+")
 _SCAN_POINTS = re.compile(r"\b\w|[^\w\s]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]?\s+(?=[\"'(]?[A-Z0-9])")
+# a sentence ends at . ! ? before a capital or a digit, or, where the space is missing ("in October 2016.On 1-12-17,
+# she"), before a capitalized word
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]?\s+(?=[\"'(]?[A-Z0-9])|(?<=[a-z0-9]{2}[.!?])(?=[A-Z][a-z]+\b)")
 
 
 def _word(phrase: str) -> str:
