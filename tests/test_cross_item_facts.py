@@ -10,7 +10,7 @@ from checker.reading.extraction import Extractor
 from checker.reading.requests import normalize_request
 from checker.ruleset.rules import load_catalog
 
-from .conftest import CORPUS, rules_copy
+from .conftest import CORPUS, RULES, rules_copy
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +145,22 @@ def test_a_corpus_partial_certification_is_judged_as_a_continuation(checker, cat
     assert "PM-002" not in verdicts  # not a first course
     assert verdicts["PM-003"] == "not_documented"
     assert result.predicted == "upheld"
+
+
+def test_an_item_fact_is_vetoed_by_a_case_fact_as_a_case_fact_is(tmp_path):
+    """`vetoed_by` holds for item facts too: a rule author's veto of an item fact by the weeks since the injury drops
+    it from the letter's item, as it drops a case fact."""
+    from checker.reading.cases import case_from_letter
+    from checker.reading.letters import read_letter
+    rules = rules_copy(tmp_path)
+    path = rules / "extraction" / "physical-medicine.yaml"
+    text = path.read_text()
+    anchor = "  prior_course_given:\n"
+    assert anchor in text
+    path.write_text(text.replace(anchor, anchor + "    vetoed_by: [{fact: weeks_since_injury, above: 0, why: test}]\n", 1))
+    letter = read_letter(CORPUS / "CM16-0235869.txt")
+    for root, vetoed in ((RULES, False), (rules, True)):
+        catalog = load_catalog(root)
+        extractor = Extractor(catalog.root, catalog.vocabulary, set(catalog.treatments.treatments), catalog.treatments)
+        case = case_from_letter(letter, extractor, catalog.treatments, catalog.vocabulary)
+        assert ("prior_course_given" not in case.items[0].facts) is vetoed

@@ -203,7 +203,8 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
             "value": round((request_day - injury).days / 7, 1),
             "evidence": {"quote": f"date of injury {injury.isoformat()}; request decided {request_day.isoformat()}",
                          "source": "letter dates"}}
-    for name in extractor.vetoed(_at_request(case_facts, injury, extractor.request_form(letter.summary, request_day))):
+    at_request = _at_request(case_facts, injury, extractor.request_form(letter.summary, request_day))
+    for name in extractor.vetoed(at_request):
         del case_facts[name]  # ruled out by the letter's dates (an injury long ago: not an acute strain)
     items = []
     warnings = list(letter.warnings)
@@ -217,6 +218,8 @@ def case_from_letter(letter: "Letter", extractor: "Extractor", treatments: Treat
         facts = {**across.get(it.index, {}),
                  **_fact_entries(extractor.extract(letter.summary, it.request, code, scope="item",
                                                    reference_date=request_day), vocabulary, "item")}
+        for name in extractor.vetoed({**at_request, **{n: e["value"] for n, e in facts.items()}}):
+            facts.pop(name, None)  # an item fact ruled out by another documented value (vetoed_by), as a case fact is
         attributes = _partially_certified(it.request, it.original_request, parsed, facts, treatments, vocabulary)
         item = {
             "request": it.request,
