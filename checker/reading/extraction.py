@@ -618,6 +618,13 @@ class Extractor:
         if cache_path is not None and not self._ledger.trusted:  # built from scratch: keep what was worked out
             save_ledger(self._ledger, cache_path, cache_key)
 
+    def _check(self, pattern: str) -> None:
+        """A regex built from the rules' pieces checked (valid, no catastrophic backtracking), unless the build cache
+        says it passed already: then it is not even compiled (its pieces are, where they are scanned)."""
+        if pattern not in self._ledger.trusted:
+            _compile(pattern)
+        self._ledger.checked.add(pattern)
+
     def _regex(self, pattern: str) -> re.Pattern:
         """A regex the extractor builds from the rules' (an alternation), checked unless the build cache says it
         passed already."""
@@ -677,7 +684,7 @@ class Extractor:
             value = self._drug_names(value, path, where)  # checks the result
         else:
             try:
-                self._regex(value)
+                self._check(value)
             except ValueError as exc:
                 raise InputError(path, str(exc), field=where) from None
         setattr(pattern, attr, value)
@@ -703,7 +710,7 @@ class Extractor:
             return "(?:" + "|".join(re.escape(w).replace("\\ ", " ") for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
         expanded = DRUG_CLASSES.sub(names, regex)
         try:
-            self._regex(expanded)  # checked unless the build cache says it passed already
+            self._check(expanded)
         except ValueError as exc:
             raise InputError(path, str(exc), field=where) from None
         return expanded
