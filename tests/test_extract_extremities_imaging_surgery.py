@@ -45,12 +45,12 @@ NONE = ("", None)
     ("fracture_suspected_on_exam", "The knee had a large hemarthrosis after the twisting injury.", ("X-rays of the left knee", "XRAY-KNEE"), True),
     # in a headed note's history too, where the summary ties the inability to bear weight to the injury or its first
     # care; a limit on walking today is not that, nor is a plan
-    ("fracture_suspected_on_exam", "HISTORY: He went to the emergency department the next day, unable to bear weight.\n"
-     "EXAMINATION: The knee has an effusion.", ("MRI of the right knee", "MRI-KNEE"), True),
-    ("fracture_suspected_on_exam", "HISTORY: He is unable to walk more than two blocks.\nEXAMINATION: The knee has an "
-     "effusion.", ("MRI of the right knee", "MRI-KNEE"), ABSENT),
-    ("fracture_suspected_on_exam", "HISTORY: Knee pain.\nPLAN: Go to the emergency room if unable to bear weight.\n"
-     "EXAMINATION: The knee has an effusion.", ("MRI of the right knee", "MRI-KNEE"), ABSENT),
+    ("fracture_suspected_on_exam", ("HISTORY: He went to the emergency department the next day, unable to bear weight.\n"
+                                    "EXAMINATION: The knee has an effusion."), ("MRI of the right knee", "MRI-KNEE"), True),
+    ("fracture_suspected_on_exam", ("HISTORY: He is unable to walk more than two blocks.\n"
+                                    "EXAMINATION: The knee has an effusion."), ("MRI of the right knee", "MRI-KNEE"), ABSENT),
+    ("fracture_suspected_on_exam", ("HISTORY: Knee pain.\nPLAN: Go to the emergency room if unable to bear weight.\n"
+                                    "EXAMINATION: The knee has an effusion."), ("MRI of the right knee", "MRI-KNEE"), ABSENT),
     # head MRI
     ("prolonged_disturbed_consciousness", "He had a loss of consciousness for approximately 20 minutes.", BRAIN_MRI, True),
     ("prolonged_disturbed_consciousness", "She reports post-traumatic amnesia after the fall.", BRAIN_MRI, True),

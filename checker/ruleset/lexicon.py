@@ -167,7 +167,7 @@ class Grammar(BaseModel):
     abbreviations: dict[str, str] = {}               # a token -> the words it stands for (rue -> right upper ...)
 
     @model_validator(mode="after")
-    def _number_words(self) -> "Grammar":
+    def _number_words(self) -> Grammar:
         """Each pattern's `{number}` becomes the alternation of the `numbers` table's words, longest first."""
         words = "(?:" + "|".join(re.escape(w) for w in sorted(self.numbers, key=lambda w: (-len(w), w))) + ")"
         for p in self.patterns:
