@@ -30,6 +30,17 @@ def rules_copy(tmp_path: Path) -> Path:
     return dst
 
 
+def rules_edited(tmp_path: Path, relative: str, old: str, new: str) -> Path:
+    """A copy of the bundled rules with one edit: the first `old` in the file at `relative` (which must hold it)
+    replaced by `new`, as a rule author's change or mistake would be."""
+    rules = rules_copy(tmp_path)
+    path = rules / relative
+    text = path.read_text()
+    assert old in text, f"{relative} no longer holds {old!r}"
+    path.write_text(text.replace(old, new, 1))
+    return rules
+
+
 def corpus_facts_seen(extractor, treatments) -> set[str]:
     """Extract from every corpus letter's summary and item requests as the checker does; every fact
     found must carry a quote with a span. Returns the names of the facts found."""

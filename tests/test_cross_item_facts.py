@@ -10,7 +10,7 @@ from checker.reading.extraction import Extractor
 from checker.reading.requests import normalize_request
 from checker.ruleset.rules import load_catalog
 
-from .conftest import CORPUS, RULES, rules_copy
+from .conftest import CORPUS, RULES, rules_copy, rules_edited
 
 
 @pytest.fixture(scope="module")
@@ -152,12 +152,9 @@ def test_an_item_fact_is_vetoed_by_a_case_fact_as_a_case_fact_is(tmp_path):
     it from the letter's item, as it drops a case fact."""
     from checker.reading.cases import case_from_letter
     from checker.reading.letters import read_letter
-    rules = rules_copy(tmp_path)
-    path = rules / "extraction" / "physical-medicine.yaml"
-    text = path.read_text()
     anchor = "  prior_course_given:\n"
-    assert anchor in text
-    path.write_text(text.replace(anchor, anchor + "    vetoed_by: [{fact: weeks_since_injury, above: 0, why: test}]\n", 1))
+    rules = rules_edited(tmp_path, "extraction/physical-medicine.yaml", anchor,
+                         anchor + "    vetoed_by: [{fact: weeks_since_injury, above: 0, why: test}]\n")
     letter = read_letter(CORPUS / "CM16-0235869.txt")
     for root, vetoed in ((RULES, False), (rules, True)):
         catalog = load_catalog(root)

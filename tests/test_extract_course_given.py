@@ -9,7 +9,7 @@ from checker.errors import InputError
 from checker.reading.extraction import Extractor
 from checker.ruleset.facts import load_vocabulary
 
-from .conftest import rules_copy
+from .conftest import rules_edited
 
 FACT = "prior_course_given"
 PT, CHIRO, ACU = "Physical therapy 6 sessions", "Chiropractic care 6 visits", "Acupuncture 6 sessions"
@@ -84,11 +84,7 @@ def test_definitions_are_spliced_into_the_patterns(extractor):
     ("{def:therapy_codes}", "'therapy_codes' is a list, not a regex"),
 ])
 def test_a_bad_definition_names_file_field_and_what_is_wrong(tmp_path, replacement, says):
-    rules = rules_copy(tmp_path)
-    path = rules / "extraction" / "physical-medicine.yaml"
-    text = path.read_text()
-    assert "{def:course_note}" in text
-    path.write_text(text.replace("{def:course_note}", replacement, 1))
+    rules = rules_edited(tmp_path, "extraction/physical-medicine.yaml", "{def:course_note}", replacement)
     with pytest.raises(InputError) as exc:
         Extractor(rules, load_vocabulary(rules))
     message = str(exc.value)

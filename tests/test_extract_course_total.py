@@ -9,7 +9,7 @@ from checker.errors import InputErrors
 from checker.reading.extraction import Extractor
 from checker.ruleset.facts import load_vocabulary
 
-from .conftest import rules_copy
+from .conftest import rules_edited
 
 TOTAL = "course_visits_total"
 
@@ -48,12 +48,8 @@ def test_no_total_without_an_authorization_of_this_course(extractor, summary, as
     ("{request: [requested_count], extra: [x]}", "extra"),
 ])
 def test_add_names_known_number_facts(tmp_path, add, message):
-    rules = rules_copy(tmp_path)
-    path = rules / "extraction" / "physical-medicine.yaml"
-    text = path.read_text()
     line = "    add: {request: [requested_count], facts: [prior_sessions_completed]}"
-    assert line in text
-    path.write_text(text.replace(line, f"    add: {add}", 1))
+    rules = rules_edited(tmp_path, "extraction/physical-medicine.yaml", line, f"    add: {add}")
     with pytest.raises(InputErrors) as exc:
         Extractor(rules, load_vocabulary(rules))
     assert "physical-medicine.yaml" in str(exc.value) and message in str(exc.value)

@@ -9,7 +9,7 @@ from checker.errors import InputError
 from checker.reading.extraction import Extractor
 from checker.ruleset.facts import load_vocabulary
 
-from .conftest import rules_copy
+from .conftest import rules_edited
 
 OPIOID = "current_opioid_prescription"
 
@@ -33,11 +33,8 @@ def test_the_class_is_expanded_from_the_lexicon(extractor):
 
 
 def test_an_unknown_class_names_file_field_and_the_closest_class(tmp_path):
-    rules = rules_copy(tmp_path)
-    path = rules / "extraction" / "medications.yaml"
-    text = path.read_text()
-    assert "{drugs:opioid_short_acting,opioid_long_acting}" in text
-    path.write_text(text.replace("{drugs:opioid_short_acting,opioid_long_acting}", "{drugs:opioid_short_actin}", 1))
+    rules = rules_edited(tmp_path, "extraction/medications.yaml", "{drugs:opioid_short_acting,opioid_long_acting}",
+                         "{drugs:opioid_short_actin}")
     with pytest.raises(InputError) as exc:
         Extractor(rules, load_vocabulary(rules))
     message = str(exc.value)

@@ -14,7 +14,7 @@ from checker.reading.dates import request_form_date
 from checker.reading.extraction import Extractor
 from checker.ruleset.facts import load_vocabulary
 
-from .conftest import rules_copy
+from .conftest import RULES, rules_copy, rules_edited
 
 ACUTE = "acute_sprain_strain"
 UR = dt.date(2016, 12, 7)
@@ -73,11 +73,9 @@ def test_the_veto_counts_the_weeks_to_the_request_for_authorization(extractor):
     ("{fact: weeks_since_injury, why: w}", "above"),
 ])
 def test_a_veto_names_a_known_number_fact(tmp_path, veto, message):
-    rules = rules_copy(tmp_path)
-    path = rules / "extraction" / "medications.yaml"
-    text = path.read_text()
-    line = [x for x in text.splitlines() if x.startswith("      - {fact: weeks_since_injury, above: 6.5")][0]
-    path.write_text(text.replace(line, f"      - {veto}", 1))
+    text = (RULES / "extraction" / "medications.yaml").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("      - {fact: weeks_since_injury, above: 6.5"))
+    rules = rules_edited(tmp_path, "extraction/medications.yaml", line, f"      - {veto}")
     with pytest.raises(InputErrors) as exc:
         Extractor(rules, load_vocabulary(rules))
     assert "medications.yaml" in str(exc.value) and message in str(exc.value)

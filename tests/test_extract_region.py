@@ -10,7 +10,7 @@ from checker.reading.extraction import Extractor
 from checker.ruleset.facts import load_vocabulary
 from checker.ruleset.treatments import load_treatments
 
-from .conftest import RULES, rules_copy
+from .conftest import RULES, rules_edited
 
 LESION = "exam_findings_suggest_lesion"
 KNEE_MRI = ("MRI of the right knee", "MRI-KNEE")
@@ -44,12 +44,8 @@ def test_an_exam_finding_of_another_region_documents_nothing(extractor, summary,
 
 
 def test_region_is_rejected_on_a_case_fact(tmp_path):
-    rules = rules_copy(tmp_path)
-    path = rules / "extraction" / "core.yaml"
-    text = path.read_text()
     marker = "  symptoms_persist_despite_treatment:\n    patterns:\n      - {value: true, "
-    assert marker in text
-    path.write_text(text.replace(marker, marker + "region: request, ", 1))
+    rules = rules_edited(tmp_path, "extraction/core.yaml", marker, marker + "region: request, ")
     with pytest.raises(InputErrors) as exc:
         Extractor(rules, load_vocabulary(rules))
     assert "core.yaml" in str(exc.value) and "region: request" in str(exc.value)

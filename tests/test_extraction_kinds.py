@@ -10,7 +10,7 @@ from checker.errors import InputError, InputErrors
 from checker.reading.extraction import Extractor
 from checker.ruleset.facts import load_vocabulary
 
-from .conftest import rules_copy
+from .conftest import rules_edited
 
 MEDS = "medications.yaml"
 
@@ -39,11 +39,7 @@ def test_another_class_is_not_read_for_the_request(extractor):
 
 
 def _broken(tmp_path, old: str, new: str, codes: set[str] | None = None):
-    rules = rules_copy(tmp_path)
-    path = rules / "extraction" / MEDS
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
+    rules = rules_edited(tmp_path, f"extraction/{MEDS}", old, new)
     with pytest.raises((InputError, InputErrors)) as exc:
         Extractor(rules, load_vocabulary(rules), codes)
     return str(exc.value)

@@ -340,7 +340,7 @@ def _section_names(names: list[str] | None, info: ValidationInfo) -> list[str] |
 
 
 KIND = "{kind}"  # in a pattern with `for_kinds`: the words of each kind in turn
-KIND_FIELDS = ("regex", "in_sentence", "not_in_sentence", "in_text", "not_in_text")
+SPLICED_FIELDS = ("regex", "in_sentence", "not_in_sentence", "in_text", "not_in_text")  # what {kind}, {def:}, {drugs:} fill
 
 
 class Kind(BaseModel):
@@ -384,14 +384,14 @@ class ExtractionFile(BaseModel):
             patterns: list[Pattern] = []
             for i, p in enumerate(rule.patterns):
                 where = f"facts.{name}.patterns.{i}"
-                uses = any(KIND in (getattr(p, f) or "") for f in KIND_FIELDS)
+                uses = any(KIND in (getattr(p, f) or "") for f in SPLICED_FIELDS)
                 if p.for_kinds is None:
                     if uses:
                         raise ValueError(f"{where}: {KIND} is only for a pattern with `for_kinds`")
                     patterns.append(p)
                     continue
                 if not uses:
-                    raise ValueError(f"{where}: a `for_kinds` pattern names {KIND} in its regex or in_sentence")
+                    raise ValueError(f"{where}: a `for_kinds` pattern names {KIND} in one of its regexes")
                 if p.when_treatment is not None:
                     raise ValueError(f"{where}: `for_kinds` reads each kind's codes; it takes no when_treatment")
                 for kind in list(self.kinds) if p.for_kinds == "all" else p.for_kinds:
@@ -399,7 +399,7 @@ class ExtractionFile(BaseModel):
                         raise ValueError(f"{where}: unknown kind {kind!r}{did_you_mean(kind, self.kinds)}")
                     data = p.model_dump(exclude_unset=True, exclude={"for_kinds"})
                     words = f"(?:{self.kinds[kind].words})"
-                    data.update({f: data[f].replace(KIND, words) for f in KIND_FIELDS if data.get(f)})
+                    data.update({f: data[f].replace(KIND, words) for f in SPLICED_FIELDS if data.get(f)})
                     data["when_treatment"] = self.kinds[kind].codes
                     patterns.append(Pattern.model_validate(data, context=info.context))
             rule.patterns = patterns
@@ -536,8 +536,8 @@ class _Mention:
     pos: int
     quote: tuple[int, int]
     text: _Text
+    end: int  # where the match ends
     note: str | None = None
-    end: int | None = None  # where the match ends (None: not a pattern's match)
 
 
 class Extractor:
@@ -577,7 +577,7 @@ class Extractor:
                 context = parsed.context
             for name, rule in parsed.facts.items():
                 for i, p in enumerate(rule.patterns):
-                    for attr in ("regex", "in_sentence", "not_in_sentence", "in_text", "not_in_text"):
+                    for attr in SPLICED_FIELDS:
                         self._splice(p, attr, parsed.definitions, path, f"facts.{name}.patterns.{i}.{attr}")
                 if name in self.rules:
                     raise InputError(path, f"fact {name!r} has patterns in another extraction file",
@@ -1150,7 +1150,7 @@ class Extractor:
             return None
         since = _since(m, text, cp.pattern.convert, hits, cp.rule.until) if cp.pattern.convert in SINCE else None
         note = since[1] if since and since[0] == value else None
-        return _Mention(value, m.start(), _quote_span(text, m.start()), text, note, m.end())
+        return _Mention(value, m.start(), _quote_span(text, m.start()), text, m.end(), note)
 
     def _in_sections(self, only: list[str] | None, skip: list[str] | None, text: _Text) -> list[bool] | None:
         """Which sentences a pattern reads (None: all): never an unscanned one (the header), none in `skip`, and
@@ -1539,9 +1539,8 @@ def _outermost(found: list[_Mention]) -> list[_Mention]:
     is one statement (care that failed), not also the "improvement with chiropractic care" it ends with. (A
     mention inside another that goes on past it is a statement of its own: "cleared to return to full duty as
     of 12/01" holds "full duty", and the fact's policy decides between them.)"""
-    spans = [(x.text, x.pos, x.end, x.value) for x in found if x.end is not None]
-    return [x for x in found if x.end is None or not any(
-        t is x.text and a < x.pos and b == x.end and v != x.value for t, a, b, v in spans)]
+    return [x for x in found if not any(
+        y.text is x.text and y.pos < x.pos and y.end == x.end and y.value != x.value for y in found)]
 
 
 def _resolve(rule: FactRule, ftype: FactType, found: list[_Mention]) -> tuple[Any, _Mention] | None:

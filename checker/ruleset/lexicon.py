@@ -125,7 +125,7 @@ class DrugFile(BaseModel):
     principal_last: list[str] = []     # ingredients that are never a combination's principal (acetaminophen)
 
 
-NUMBER_WORDS = "{number}"  # in an attribute pattern: any number word of the grammar's table
+NUMBER_SPLICE = "{number}"  # in an attribute pattern: any number word of the grammar's table
 
 
 class AttributePattern(BaseModel):
@@ -171,10 +171,10 @@ class Grammar(BaseModel):
         """Each pattern's `{number}` becomes the alternation of the `numbers` table's words, longest first."""
         words = "(?:" + "|".join(re.escape(w) for w in sorted(self.numbers, key=lambda w: (-len(w), w))) + ")"
         for p in self.patterns:
-            if NUMBER_WORDS in p.regex:
+            if NUMBER_SPLICE in p.regex:
                 if not self.numbers:
-                    raise ValueError(f"pattern for {p.fact} uses {NUMBER_WORDS} but the grammar has no numbers table")
-                p.regex = p.regex.replace(NUMBER_WORDS, words)
+                    raise ValueError(f"pattern for {p.fact} uses {NUMBER_SPLICE} but the grammar has no numbers table")
+                p.regex = p.regex.replace(NUMBER_SPLICE, words)
                 p._compiled = checked(p.regex)
         return self
 
