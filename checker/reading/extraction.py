@@ -468,6 +468,16 @@ class Extracted:
     section: str | None = None  # the section of the text the quote is in (sections.py)
 
 
+@dataclass(frozen=True)
+class _SiteFinder:
+    """The body-site words of the request lexicon in prose, and the side words that can precede them."""
+
+    sites: re.Pattern
+    words: dict[str, str]  # site word -> site
+    side_before: re.Pattern  # a side word up to two words before the end of the text searched
+    side_words: dict[str, str]  # side word -> left | right | bilateral
+
+
 @dataclass
 class _Text:
     """Whitespace-normalized text with a map back to the original offsets, split into sentences."""
@@ -488,17 +498,19 @@ class _Text:
     _since: dict[tuple, tuple[float, str] | None] = field(default_factory=dict)  # _since, per match
     _service: dict[int, tuple[FoundDate, str] | None] = field(default_factory=dict)  # _service_date, per sentence
     _full_date: dict[int, bool] = field(default_factory=dict)  # whether a sentence gives a full date
-    _sites: dict[int, set[str]] = field(default_factory=dict)
+    _sites: dict[int, dict[str, set[str | None]]] = field(default_factory=dict)
 
-    def sites_in_sentence(self, pos: int, finder: tuple[re.Pattern, dict[str, str]]) -> set[str]:
-        """The body sites the sentence at `pos` names (found once per sentence)."""
+    def sites_in_sentence(self, pos: int, finder: _SiteFinder) -> dict[str, set[str | None]]:
+        """The body sites the sentence at `pos` names, each with the sides written before it ("left knee", "right
+        total knee"; None: a mention with no side), found once per sentence."""
         start, end = self.sentence(pos)
         if start not in self._sites:
-            regex, words = finder
-            found = set()
-            for m in regex.finditer(self.lower, start, end):
+            found: dict[str, set[str | None]] = {}
+            for m in finder.sites.finditer(self.lower, start, end):
                 word = m.group()
-                found.add(words.get(word) or words.get(word[:-1]) or words[word[:-2]])
+                site = finder.words.get(word) or finder.words.get(word[:-1]) or finder.words[word[:-2]]
+                side = finder.side_before.search(self.lower, max(start, m.start() - 40), m.start())
+                found.setdefault(site, set()).add(finder.side_words[side.group(1)] if side else None)
             self._sites[start] = found
         return self._sites[start]
 
@@ -611,7 +623,7 @@ class Extractor:
         self._compile_context(context)
         self._summary: _TextScan | None = None  # the last summary read, with what was found in it
         self._requests: dict[tuple[str, dt.date | None], _TextScan] = {}  # its requests'
-        self._sites: tuple[re.Pattern, dict[str, str]] | None = None  # body-site words (region: request)
+        self._sites: _SiteFinder | None = None  # body-site and side words (region: request)
         self.prefilter = True  # skip a pattern none of whose required literals the text has (tests turn it off)
         self._patterns = self._compile_patterns()
         self._index_literals()
@@ -993,25 +1005,43 @@ class Extractor:
     def _in_request_region(self, mention: _Mention, request: str, roots: bool = False) -> bool:
         """A mention concerns the request's body site unless its sentence names sites and none of them is
         related to a site the request names (a normal shoulder exam says nothing about the knee), nor, with
-        `roots`, a limb the nerve roots of a spinal site it names supply. A request that names no site accepts
-        every mention."""
+        `roots`, a limb the nerve roots of a spinal site it names supply; or it names the request's site only on
+        the other side (a left knee arthroscopy is no surgery of the right knee). A request that names no site
+        accepts every mention."""
         lex = self.treatments().lexicon
-        wanted = normalize_request(request, self.treatments()).parse.get("sites") or []
+        parse = normalize_request(request, self.treatments()).parse
+        wanted = parse.get("sites") or []
         if not wanted:
             return True
         named = mention.text.sites_in_sentence(mention.pos, self._site_finder())
-        if not named or any(lex.related(a, b) for a in named for b in wanted):
+        if not named:
             return True
-        return roots and bool(named & set().union(*(lex.root_territory(b) for b in wanted)))
+        related = {(a, b) for a in named for b in wanted if lex.related(a, b)}
+        if related:
+            return any(not self._other_side(named[a], lex.sites[a].sided and lex.sites[b].sided,
+                                            (parse.get("sides") or {}).get(b) or parse.get("side"))
+                       for a, b in related)
+        return roots and bool(set(named) & set().union(*(lex.root_territory(b) for b in wanted)))
 
-    def _site_finder(self) -> tuple[re.Pattern, dict[str, str]]:
-        """One regex for every body-site word the request lexicon knows (plurals folded), and word -> site."""
+    @staticmethod
+    def _other_side(sides: set[str | None], sided: bool, wanted: str | None) -> bool:
+        """Whether every mention of a sided site names the side opposite the one the request names."""
+        if not sided or wanted not in ("left", "right") or None in sides or "bilateral" in sides:
+            return False
+        return wanted not in sides
+
+    def _site_finder(self) -> _SiteFinder:
+        """One regex for every body-site word the request lexicon knows (plurals folded), word -> site, and the
+        side words (the grammar's, and a lone L or R) that can stand up to two words before a site word."""
         if self._sites is None:
             lex = self.treatments().lexicon
             skip = {w.lower() for w in lex.not_in_prose}
             words = {w.lower(): name for name, site in lex.sites.items() for w in site.words if w.lower() not in skip}
             alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-            self._sites = (re.compile(rf"\b(?:{alternation})(?:e?s)?\b"), words)
+            sides = {w.lower(): side for side, ws in lex.grammar.side.items() for w in ws} | {"l": "left", "r": "right"}
+            side_alternation = "|".join(re.escape(w) for w in sorted(sides, key=len, reverse=True))
+            self._sites = _SiteFinder(re.compile(rf"\b(?:{alternation})(?:e?s)?\b"), words,
+                                      re.compile(rf"\b({side_alternation})(?: [\w-]+){{0,2}}? $"), sides)
         return self._sites
 
     def treatments(self) -> TreatmentVocabulary:
