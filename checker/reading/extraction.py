@@ -3,7 +3,7 @@
 The algorithm (NegEx/ConText, Chapman et al.) with every phrase in rules/extraction/*.yaml:
 
 1. Normalize whitespace (keeping a map back to the original offsets) and split into sentences.
-2. Find the context triggers (negated, uncertain, historical, hypothetical, administrative), pseudo-triggers
+2. Find the context triggers (negated, uncertain, historical, hypothetical, administrative, other_person), pseudo-triggers
    (phrases that look like a trigger and are not one, e.g. "no improvement") and terminations (words that end
    a trigger's scope, e.g. "but"), all in one pass.
 3. Find each fact's patterns. A trigger modifies a pattern match in the same sentence when it lies in its
@@ -12,7 +12,7 @@ The algorithm (NegEx/ConText, Chapman et al.) with every phrase in rules/extract
    A trigger inside the match itself is part of the pattern and does not modify it.
 4. A modified match counts only if the fact accepts that modifier: administrative, uncertain and
    hypothetical mentions are ignored unless the fact says `accept`, historical ones are accepted unless it
-   says `ignore`; a negated match documents the fact's `negated` value, or is ignored when there is none.
+   says `ignore`, another person's (a relative's) always ignored; a negated match documents the fact's `negated` value, or is ignored when there is none.
 5. Sections (sections.py): a pattern or fact may name the `sections` its mentions count in (when the text has
    at least one of them: "from the examination when the summary has one") or the `not_sections` they do not
    count in ("a plan is not a history"). The header (identifiers) is never scanned, and a section boundary is a
@@ -56,8 +56,10 @@ from checker.ruleset.regexes import checked, first_chars, prefix_literals, requi
 from checker.ruleset.treatments import TreatmentVocabulary
 from checker.yamlio import load_yaml, validate
 
-Category = Literal["negated", "uncertain", "historical", "hypothetical", "administrative"]
-_NOT_GIVEN = frozenset({"negated", "uncertain", "hypothetical", "administrative"})  # care in such a sentence was not had
+# other_person (ConText's "experiencer: other"): a relative's condition ("his father had a lumbar fusion") is never
+# the worker's, so no fact accepts it
+Category = Literal["negated", "uncertain", "historical", "hypothetical", "administrative", "other_person"]
+_NOT_GIVEN = frozenset({"negated", "uncertain", "hypothetical", "administrative", "other_person"})  # care not had
 Policy = Literal["accept", "ignore"]
 SOURCES = {"summary": "clinical case summary", "request": "request"}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -1293,7 +1295,7 @@ class _CompiledPattern:
         """The context categories whose mentions document nothing here: the pattern's own policy, else the fact's."""
         own = {"historical": self.pattern.historical, "hypothetical": self.pattern.hypothetical}
         return frozenset(c for c in ("administrative", "uncertain", "hypothetical", "historical")
-                         if (own.get(c) or getattr(self.rule, c)) == "ignore")
+                         if (own.get(c) or getattr(self.rule, c)) == "ignore") | {"other_person"}
 
     @cached_property
     def in_sentence(self) -> re.Pattern | None:

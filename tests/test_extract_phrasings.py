@@ -1,0 +1,94 @@
+"""Phrasings the patterns were not written from: sentences written independently of the extraction rules (by a
+person who read the fact's meaning, the guidelines and the development letters only) in the ways IMR summaries say
+things, with the wording that must not count. Each group checks a mechanism, not one phrase: conservative care named
+once for every pattern (drugs by class), its failure said before or after it, a relative's history, a guideline's
+text quoted in a summary, an unclear trial."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.reading.extraction import Extractor
+from checker.ruleset.facts import load_vocabulary
+
+from .conftest import RULES
+
+ABSENT = None
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return Extractor(RULES, load_vocabulary(RULES))
+
+
+def value(extractor, fact, summary, request="", treatment=None):
+    found = extractor.extract(summary, request, treatment)
+    return found[fact].value if fact in found else ABSENT
+
+
+FAILED = "conservative_care_failed"
+PERSIST = "symptoms_persist_despite_treatment"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the care first, its failure after
+    ("Conservative treatment, including a wrist splint and anti-inflammatory medications, was unsuccessful.", True),
+    ("Acupuncture x6 and chiropractic care x12 were of no benefit.", True),
+    ("Physical therapy was discontinued after 8 visits because it was not helping.", True),
+    ("Naproxen and cyclobenzaprine provided only minimal and temporary relief of his neck pain.", True),  # drugs
+    ("The patient reported that the medications are not helping and the pain is getting worse.", True),
+    ("Conservative measures have been exhausted.", True),
+    ("The provider noted that the injured worker has plateaued with physical therapy and remains symptomatic.", True),
+    # the failure first
+    ("Per the orthopedic surgeon, the patient has failed nonoperative management, including two cortisone "
+     "injections and six weeks of physical therapy.", True),
+    ("The patient did not respond to a six-week trial of physical therapy.", True),
+    ("Despite 4 weeks of bracing and activity modification, the wrist pain and numbness persist.", True),
+    # pain that persists, unchanged with the care or after it
+    ("The pain is unchanged with medications and therapy.", True),
+    ("On 11-22-16, she continued to complain of right knee pain rated 7/10 after completing 6 sessions of "
+     "physical therapy.", True),
+    ("Treatment to date includes medications, physical therapy (24 sessions) and a lumbar epidural steroid "
+     "injection. The pain continues to be rated 8/10 with radiation to the left leg.", True),
+    # not a failure: help, a plan, the reviewer's words, an unclear trial, care words in other words
+    ("Physical therapy helped significantly and she has returned to full duty.", False),
+    ("If conservative care fails, surgery will be considered.", ABSENT),
+    ("There is no documentation that the patient has failed conservative care.", ABSENT),
+    ("It is unclear from the records whether the patient has tried and failed physical therapy.", ABSENT),
+    ("Despite restrictions, he returned to work at the office.", ABSENT),
+])
+def test_conservative_care_failed_in_other_words(extractor, text, expected):
+    assert value(extractor, FAILED, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Guidelines support imaging when neurologic symptoms persist after at least one month of conservative care.",
+    "The MTUS recommends 9-10 visits over 8 weeks for myalgia and myositis, unspecified.",
+    "Chronic pain is defined as pain persisting beyond the expected time of healing.",
+])
+def test_a_guideline_quoted_in_a_summary_documents_nothing(extractor, text):
+    found = extractor.extract(text, "", None)
+    assert PERSIST not in found and "physical_medicine_diagnosis" not in found, found
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Family history is notable for a father who had a lumbar fusion for spinal stenosis.", ABSENT),
+    ("Her mother had a lumbar fusion.", ABSENT),
+    ("He had a lumbar fusion in 2012; his father also had back surgery.", True),  # the worker's own, then a relative's
+    ("He had a lumbar fusion in 2012.", True),
+])
+def test_a_relatives_history_is_not_the_workers(extractor, text, expected):
+    assert value(extractor, "prior_surgery_same_region", text, "MRI of the lumbar spine", "MRI-LUMBAR") == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("She is currently in aquatic therapy and reports that the pool exercises help her tolerate standing.", True),
+    ("Per the physical therapy progress note, therapy is ongoing.", True),
+    ("He continues to perform his home exercise program daily.", True),
+    ("She is not doing any exercises.", False),
+    ("The injured worker has not had any physical therapy or home exercise to date.", False),
+    ("He stopped performing his home exercises several months ago because they increased his pain.", False),
+    ("She will start a home exercise program.", ABSENT),  # a plan
+])
+def test_active_rehabilitation_program_in_other_words(extractor, text, expected):
+    assert value(extractor, "active_rehabilitation_program", text) == expected
