@@ -59,7 +59,8 @@ NONE = ("", None)
      False),
     # examination of the part to be studied
     ("exam_findings_suggest_lesion", "There was a positive McMurray's test medially.", KNEE_MRI, True),
-    ("exam_findings_suggest_lesion", "The right knee had a moderate effusion.", KNEE_MRI, True),
+    ("exam_findings_suggest_lesion", "The left knee had a moderate effusion.", KNEE_MRI, True),
+    ("exam_findings_suggest_lesion", "The right knee had a moderate effusion.", KNEE_MRI, ABSENT),  # the other knee
     ("exam_findings_suggest_lesion", "McMurray's and Lachman's tests were negative.", KNEE_MRI, False),
     ("exam_findings_suggest_lesion", "There is no effusion of the knee.", KNEE_MRI, False),
     ("exam_findings_suggest_lesion", "There was a positive McMurray's test medially.", SHOULDER_MRI, ABSENT),

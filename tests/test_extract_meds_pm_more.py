@@ -71,8 +71,9 @@ def test_diagnosis_lists_opened_by_what_the_worker_is_treated_for(extractor, sum
     ("The treatment plan included physical therapy 2x6.", None),
     ("He would benefit from physical therapy.", None),
     ("The patient will start physical therapy next week.", None),
-    # negated and UR language
-    ("She has not started physical therapy.", None),
+    # none started: no program now (a statement of the worker's, not a negated finding)
+    ("She has not started physical therapy.", False),
+    # UR language
     ("Utilization review noted no improvement with physical therapy was documented.", None),
     ("The claims administrator denied the request for physical therapy as the patient had completed therapy.", None),
 ])
@@ -158,7 +159,7 @@ def test_medication_use_weeks_not_yet_started(extractor, summary, asked, expecte
     ("Norco 10/325mg #25 was authorized by the Claims Administrator.", "current_opioid_prescription", True),
     ("Norco was authorized by the claims administrator for weaning.", "current_opioid_prescription", None),
     ("Norco 10/325mg #60 was non-certified by utilization review.", "current_opioid_prescription", None),
-    ("He discontinued Norco last month.", "current_opioid_prescription", None),
+    ("He discontinued Norco last month.", "current_opioid_prescription", False),  # stopped: as naproxen above
 ])
 def test_nsaid_and_opioid_in_the_regimen(extractor, summary, fact, expected):
     assert value(extractor, fact, summary) == expected

@@ -92,3 +92,22 @@ def test_a_relatives_history_is_not_the_workers(extractor, text, expected):
 ])
 def test_active_rehabilitation_program_in_other_words(extractor, text, expected):
     assert value(extractor, "active_rehabilitation_program", text) == expected
+
+
+@pytest.mark.parametrize("text, fact, expected", [
+    # the reviewer certifying the drug, in the active voice: the worker is prescribed it
+    ("Utilization Review modified the request for Naprosyn 500mg #90 to #30.", "concurrent_nsaid", True),
+    ("On 12-01-2016, UR certified the request for tramadol 50 mg #60.", "current_opioid_prescription", True),
+    ("Utilization Review modified the request for Norco 10/325mg #90 to #45 for weaning.",
+     "current_opioid_prescription", ABSENT),  # as the passive form: a certification to wean is left out
+    ("Utilization Review non-certified the request for Norco 10/325mg #90.", "current_opioid_prescription", ABSENT),
+    # stopped, or not to be taken
+    ("NSAIDs were discontinued in August 2016 due to gastrointestinal bleeding.", "concurrent_nsaid", False),
+    ("She is unable to take NSAIDs because of chronic kidney disease.", "concurrent_nsaid", False),
+    ("The physician instructed him to stop ibuprofen because of elevated blood pressure.", "concurrent_nsaid", False),
+    ("Norco was discontinued in 2015.", "current_opioid_prescription", False),
+    ("The patient denies taking any opioid medications.", "current_opioid_prescription", False),
+    ("Norco was discontinued and he was transitioned to tramadol 50 mg.", "current_opioid_prescription", True),
+])
+def test_medications_certified_or_stopped(extractor, text, fact, expected):
+    assert value(extractor, fact, text) == expected
