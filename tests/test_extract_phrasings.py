@@ -111,3 +111,16 @@ def test_active_rehabilitation_program_in_other_words(extractor, text, expected)
 ])
 def test_medications_certified_or_stopped(extractor, text, fact, expected):
     assert value(extractor, fact, text) == expected
+
+
+@pytest.mark.parametrize("text, asked, code, expected", [
+    ("Treatment to date has included physical therapy, medications, lumbar spine surgery (2014) and acupuncture.",
+     "MRI of the lumbar spine", "MRI-LUMBAR", True),                   # dated in parentheses, in a list
+    ("The injured worker is 6 months post right total knee arthroplasty.", "X-rays of the right knee", "XRAY-KNEE",
+     True),                                                               # "N months post" marks it done
+    ("Surgical hx: R knee scope 2012, appendectomy.", "MRI of the right knee", "MRI-KNEE", True),
+    ("Surgical hx: L knee scope 2012.", "MRI of the right knee", "MRI-KNEE", ABSENT),  # the other knee
+    ("A right knee arthroscopy has been recommended.", "MRI of the right knee", "MRI-KNEE", ABSENT),
+])
+def test_prior_surgery_in_other_words(extractor, text, asked, code, expected):
+    assert value(extractor, "prior_surgery_same_region", text, asked, code) == expected
