@@ -104,7 +104,8 @@ def test_active_rehabilitation_program_in_other_words(extractor, text, expected)
     # stopped, or not to be taken
     ("NSAIDs were discontinued in August 2016 due to gastrointestinal bleeding.", "concurrent_nsaid", False),
     ("She is unable to take NSAIDs because of chronic kidney disease.", "concurrent_nsaid", False),
-    ("The physician instructed him to stop ibuprofen because of elevated blood pressure.", "concurrent_nsaid", False),
+    ("The physician instructed him to stop ibuprofen because of elevated blood pressure.", "concurrent_nsaid",
+     ABSENT),  # advice to stop: still taken (as test_extract_recall_a)
     ("Norco was discontinued in 2015.", "current_opioid_prescription", False),
     ("The patient denies taking any opioid medications.", "current_opioid_prescription", False),
     ("Norco was discontinued and he was transitioned to tramadol 50 mg.", "current_opioid_prescription", True),
@@ -124,3 +125,34 @@ def test_medications_certified_or_stopped(extractor, text, fact, expected):
 ])
 def test_prior_surgery_in_other_words(extractor, text, asked, code, expected):
     assert value(extractor, "prior_surgery_same_region", text, asked, code) == expected
+
+
+@pytest.mark.parametrize("text, asked, code, expected", [
+    # one template set for every kind of injection: the same phrasings count an ESI, a block or a joint injection
+    ("The applicant is status post ESI with temporary benefit.", "Lumbar ESI at L4-5", "ESI-LUMBAR", 1),
+    ("He has had multiple cortisone injections into the left knee.", "Left knee corticosteroid injection", "CSI-KNEE",
+     2),                                                                  # several: at least two
+    ("Sympathetic blocks x 3 gave relief for two weeks each.", "Lumbar sympathetic block", "SYMPATHETIC-BLOCK", 3),
+    ("Cervical ESIs were performed on 01-12-2015, 06-20-2015 and 02-02-2016.", "Cervical ESI C5-6", "ESI-CERVICAL",
+     3),
+    ("This would be her first epidural injection.", "Lumbar ESI at L5-S1", "ESI-LUMBAR", 0),
+    ("She has not had any injections.", "Right shoulder corticosteroid injection", "CSI-SHOULDER", 0),
+    # the region: the mention's own site, a spinal level, the other side
+    ("She had two prior cervical ESIs and one lumbar ESI.", "Lumbar ESI at L4-5", "ESI-LUMBAR", 1),
+    ("She had a prior ESI at C5-6.", "Lumbar ESI at L4-5", "ESI-LUMBAR", ABSENT),
+    ("She had a previous ESI at L5-S1 with 50% relief of her leg pain.", "Lumbar ESI at L4-5", "ESI-LUMBAR", 1),
+    ("He received two cortisone injections to the left shoulder.", "Right shoulder corticosteroid injection",
+     "CSI-SHOULDER", ABSENT),                                             # read from a care-given list, sides too
+    ("She had a prior left L4-5 transforaminal ESI.", "Right L4-5 TFESI", "ESI-LUMBAR", 1),  # the spine has no sides
+])
+def test_prior_procedures_counted_the_same_way_for_every_kind(extractor, text, asked, code, expected):
+    assert value(extractor, "prior_procedure_count", text, asked, code) == expected
+
+
+def test_a_level_names_a_spinal_region_only_for_a_spinal_request(extractor):
+    """For a limb, a level is the root of a finding there: an EMG showing L5 radiculopathy is a study of the legs."""
+    text = "A prior EMG/NCV study showed chronic L5 radiculopathy."
+    assert value(extractor, "prior_procedure_count", text, "EMG/NCV of the bilateral lower extremities",
+                 "EDX-LOWER") == 1
+    assert value(extractor, "prior_procedure_count", "A prior MRI at C5-6 showed a disc protrusion.",
+                 "MRI of the lumbar spine", "MRI-LUMBAR") is ABSENT

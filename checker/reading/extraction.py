@@ -478,6 +478,8 @@ class _SiteFinder:
     words: dict[str, str]  # site word -> site
     side_before: re.Pattern  # a side word up to two words before the end of the text searched
     side_words: dict[str, str]  # side word -> left | right | bilateral
+    levels: re.Pattern  # a spinal level ("l4-5", "c5-c6", "s1"; not an MRI's "T2-weighted" or "T2 signal")
+    level_sites: dict[str, str]  # a level's letter -> the spinal site it names
 
 
 @dataclass
@@ -500,21 +502,29 @@ class _Text:
     _since: dict[tuple, tuple[float, str] | None] = field(default_factory=dict)  # _since, per match
     _service: dict[int, tuple[FoundDate, str] | None] = field(default_factory=dict)  # _service_date, per sentence
     _full_date: dict[int, bool] = field(default_factory=dict)  # whether a sentence gives a full date
-    _sites: dict[int, dict[str, set[str | None]]] = field(default_factory=dict)
+    _sites: dict[tuple[int, bool], dict[str, set[str | None]]] = field(default_factory=dict)
 
-    def sites_in_sentence(self, pos: int, finder: _SiteFinder) -> dict[str, set[str | None]]:
+    def sites_in_sentence(self, pos: int, finder: _SiteFinder, levels: bool) -> dict[str, set[str | None]]:
         """The body sites the sentence at `pos` names, each with the sides written before it ("left knee", "right
-        total knee"; None: a mention with no side), found once per sentence."""
+        total knee"; None: a mention with no side), found once per sentence; with `levels`, spinal levels too."""
         start, end = self.sentence(pos)
-        if start not in self._sites:
-            found: dict[str, set[str | None]] = {}
-            for m in finder.sites.finditer(self.lower, start, end):
-                word = m.group()
-                site = finder.words.get(word) or finder.words.get(word[:-1]) or finder.words[word[:-2]]
-                side = finder.side_before.search(self.lower, max(start, m.start() - 40), m.start())
-                found.setdefault(site, set()).add(finder.side_words[side.group(1)] if side else None)
-            self._sites[start] = found
-        return self._sites[start]
+        if (start, levels) not in self._sites:
+            self._sites[start, levels] = self.sites_between(start, end, finder, levels)
+        return self._sites[start, levels]
+
+    def sites_between(self, start: int, end: int, finder: _SiteFinder, levels: bool) -> dict[str, set[str | None]]:
+        """The body sites named between two positions, with their sides (read back to the sentence's start): site
+        words, and with `levels` spinal levels by their letter ("L4-5" the lumbar spine, "C5-C6" the cervical)."""
+        found: dict[str, set[str | None]] = {}
+        sentence_start = self.sentence(start)[0]
+        for m in finder.sites.finditer(self.lower, start, end):
+            word = m.group()
+            site = finder.words.get(word) or finder.words.get(word[:-1]) or finder.words[word[:-2]]
+            side = finder.side_before.search(self.lower, max(sentence_start, m.start() - 40), m.start())
+            found.setdefault(site, set()).add(finder.side_words[side.group(1)] if side else None)
+        for m in finder.levels.finditer(self.lower, start, end) if levels else ():
+            found.setdefault(finder.level_sites[m.group(1)], set()).add(None)
+        return found
 
     def contains(self, regex: re.Pattern) -> bool:
         """Whether the text has a match of `regex` anywhere (searched once per text)."""
@@ -1005,25 +1015,42 @@ class Extractor:
         return rule is None or _applies(rule.when_treatment, treatment, self.vocabulary[name].scope)
 
     def _in_request_region(self, mention: _Mention, request: str, roots: bool = False) -> bool:
-        """A mention concerns the request's body site unless its sentence names sites and none of them is
-        related to a site the request names (a normal shoulder exam says nothing about the knee), nor, with
-        `roots`, a limb the nerve roots of a spinal site it names supply; or it names the request's site only on
-        the other side (a left knee arthroscopy is no surgery of the right knee). A request that names no site
-        accepts every mention."""
+        """A mention concerns the request's body site unless it names a rival site itself (another spinal region
+        for a spinal request, another limb site for a limb's: "two cervical ESIs" say nothing of the low back), or
+        its sentence names sites and none of them is related to a site the request names (a normal shoulder exam
+        says nothing about the knee), nor, with `roots`, a limb the nerve roots of a spinal site it names supply;
+        or the related site is named only on the other side (a left knee arthroscopy is no surgery of the right
+        knee). For a spinal request, levels name their region (L4-5 the lumbar spine). A request that names no
+        site accepts every mention."""
         lex = self.treatments().lexicon
         parse = normalize_request(request, self.treatments()).parse
         wanted = parse.get("sites") or []
         if not wanted:
             return True
-        named = mention.text.sites_in_sentence(mention.pos, self._site_finder())
+        finder = self._site_finder()
+        # a spinal level tells the spine's regions apart; for a limb it is the root of a finding there ("an EMG
+        # showing L5 radiculopathy" concerns the legs), not another site
+        levels = any(lex.related(b, "spine") for b in wanted)
+        sides = parse.get("sides") or {}
+        own = mention.text.sites_between(mention.pos, mention.end, finder, levels)  # "two cervical ESIs"
+        if any(lex.related(a, b) for a in own for b in wanted):
+            return self._on_side(own, wanted, sides, parse.get("side"))
+        spinal = levels  # a spinal request: another spinal region named in the mention is a rival, a limb is not
+        if any(lex.related(a, "spine") == spinal for a in own):  # "two cervical ESIs", "a shoulder MRI"
+            return False
+        named = mention.text.sites_in_sentence(mention.pos, finder, levels)
         if not named:
             return True
-        related = {(a, b) for a in named for b in wanted if lex.related(a, b)}
-        if related:
-            return any(not self._other_side(named[a], lex.sites[a].sided and lex.sites[b].sided,
-                                            (parse.get("sides") or {}).get(b) or parse.get("side"))
-                       for a, b in related)
+        if any(lex.related(a, b) for a in named for b in wanted):
+            return self._on_side(named, wanted, sides, parse.get("side"))
         return roots and bool(set(named) & set().union(*(lex.root_territory(b) for b in wanted)))
+
+    def _on_side(self, named: dict[str, set[str | None]], wanted: list[str], sides: dict[str, str],
+                 side: str | None) -> bool:
+        """Whether some named site related to a wanted one is not only on the side opposite the request's."""
+        lex = self.treatments().lexicon
+        return any(not self._other_side(named[a], lex.sites[a].sided and lex.sites[b].sided, sides.get(b) or side)
+                   for a in named for b in wanted if lex.related(a, b))
 
     @staticmethod
     def _other_side(sides: set[str | None], sided: bool, wanted: str | None) -> bool:
@@ -1042,8 +1069,13 @@ class Extractor:
             alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
             sides = {w.lower(): side for side, ws in lex.grammar.side.items() for w in ws} | {"l": "left", "r": "right"}
             side_alternation = "|".join(re.escape(w) for w in sorted(sides, key=len, reverse=True))
+            prefixes = {p.lower(): name for name, site in lex.sites.items() for p in site.level_prefixes}
+            letters = "".join(sorted(prefixes))
+            levels = re.compile(rf"\b([{letters}])\d{{1,2}}\b(?:\W?[{letters}]?\d{{1,2}}\b)?"
+                                r"(?![ -]?(?:weighted|signal|hyper\w*|hypo\w*|images?|sequences?|stir|flair))")
             self._sites = _SiteFinder(re.compile(rf"\b(?:{alternation})(?:e?s)?\b"), words,
-                                      re.compile(rf"\b({side_alternation})(?: [\w-]+){{0,2}}? $"), sides)
+                                      re.compile(rf"\b({side_alternation})(?: [\w-]+){{0,2}}? $"), sides,
+                                      levels, prefixes)
         return self._sites
 
     def treatments(self) -> TreatmentVocabulary:

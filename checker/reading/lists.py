@@ -211,8 +211,17 @@ def element_matches(element: Element, match: Match, treatments: TreatmentVocabul
         if wanted:  # the same ingredient in the same kind of product (oral cyclobenzaprine is not the cream)
             return bool(wanted & set(ingredients)) and (not codes or not requested.code or requested.code in codes)
         req_heads = [h["name"] for h in requested.parse.get("heads", []) if h["kind"] == "procedure"]
+        if _other_side(parsed.parse.get("side"), requested.parse.get("side")) and any(  # the left knee's, not the
+                treatments.lexicon.sites[site].sided for site in requested.parse.get("sites", [])):  # right's
+            return False
         return any(c in codes for c in req_codes if c) or any(h in heads for h in req_heads)
     return False
+
+
+def _other_side(side: str | None, wanted: str | None) -> bool:
+    """Whether an element names the side opposite the one the request names (left against right; the caller
+    checks that the request's site has sides: a left and a right lumbar epidural are the same region's)."""
+    return {side, wanted} == {"left", "right"}
 
 
 def list_value(rule: FromList, lists: list[FoundList], treatments: TreatmentVocabulary,
