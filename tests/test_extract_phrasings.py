@@ -40,16 +40,16 @@ PERSIST = "symptoms_persist_despite_treatment"
     ("Conservative measures have been exhausted.", True),
     ("The provider noted that the injured worker has plateaued with physical therapy and remains symptomatic.", True),
     # the failure first
-    ("Per the orthopedic surgeon, the patient has failed nonoperative management, including two cortisone "
-     "injections and six weeks of physical therapy.", True),
+    (("Per the orthopedic surgeon, the patient has failed nonoperative management, including two cortisone "
+      "injections and six weeks of physical therapy."), True),
     ("The patient did not respond to a six-week trial of physical therapy.", True),
     ("Despite 4 weeks of bracing and activity modification, the wrist pain and numbness persist.", True),
     # pain that persists, unchanged with the care or after it
     ("The pain is unchanged with medications and therapy.", True),
-    ("On 11-22-16, she continued to complain of right knee pain rated 7/10 after completing 6 sessions of "
-     "physical therapy.", True),
-    ("Treatment to date includes medications, physical therapy (24 sessions) and a lumbar epidural steroid "
-     "injection. The pain continues to be rated 8/10 with radiation to the left leg.", True),
+    (("On 11-22-16, she continued to complain of right knee pain rated 7/10 after completing 6 sessions of "
+      "physical therapy."), True),
+    (("Treatment to date includes medications, physical therapy (24 sessions) and a lumbar epidural steroid "
+      "injection. The pain continues to be rated 8/10 with radiation to the left leg."), True),
     # not a failure: help, a plan, the reviewer's words, an unclear trial, care words in other words
     ("Physical therapy helped significantly and she has returned to full duty.", False),
     ("If conservative care fails, surgery will be considered.", ABSENT),
