@@ -156,3 +156,13 @@ def test_a_level_names_a_spinal_region_only_for_a_spinal_request(extractor):
                  "EDX-LOWER") == 1
     assert value(extractor, "prior_procedure_count", "A prior MRI at C5-6 showed a disc protrusion.",
                  "MRI of the lumbar spine", "MRI-LUMBAR") is ABSENT
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Current pain was rated 10 out of 10 while on Flexeril 5 mg.", True),        # care named by its drug
+    ("Functional limitations persist after 12 sessions of therapy.", True),
+    ("The symptoms were not resolving with rest and ice.", True),
+    ("Chronic pain is defined as pain persisting beyond the expected time of healing.", ABSENT),
+])
+def test_symptoms_persist_in_other_words(extractor, text, expected):
+    assert value(extractor, PERSIST, text) == expected
