@@ -166,3 +166,16 @@ def test_a_level_names_a_spinal_region_only_for_a_spinal_request(extractor):
 ])
 def test_symptoms_persist_in_other_words(extractor, text, expected):
     assert value(extractor, PERSIST, text) == expected
+
+
+@pytest.mark.parametrize("text, asked, code, expected", [
+    ("The patient reports that the Lidoderm patches allow her to sleep through the night.", "Lidoderm 5% patch #30",
+     "LIDOCAINE-PATCH", True),                                            # the plural's verb
+    ("OxyContin 20 mg every 12 hours has been prescribed since at least 2014.", "OxyContin 20mg #60",
+     "OPIOID-LONG-ACTING", True),
+    ("Medication refills were provided for Soma 350 mg and Norco 10/325 mg.", "Soma 350mg #60", "CARISOPRODOL", True),
+    ("On 12-01-2016 she reported that she ran out of Norco two weeks ago.", "Norco 10/325mg #90",
+     "OPIOID-SHORT-ACTING", True),
+])
+def test_continuing_medication_in_other_words(extractor, text, asked, code, expected):
+    assert value(extractor, "continuing_medication", text, asked, code) == expected
