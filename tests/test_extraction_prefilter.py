@@ -12,7 +12,7 @@ import pytest
 from checker.reading.extraction import Extractor
 from checker.reading.letters import read_letter
 from checker.reading.requests import normalize_request
-from checker.ruleset.regexes import prefix_literals, required_literals
+from checker.ruleset.regexes import literal_alternation, prefix_literals, required_literals
 
 from .conftest import CORPUS, ROOT, RULES
 
@@ -87,11 +87,15 @@ def test_every_match_holds_one_of_its_required_literals(pattern, text):
 
 
 @pytest.mark.parametrize("pattern, text, expected", [
-    (r"(?<!prior )(?:injur(?:y|ies|ed)|hurt) on", "she was injured on", {"injur", "hurt"}),
-    (r"\b(?:norco|percocet)\b", "took percocet daily", {"norco", "percocet"}),
-    (r"(?P<finding>(?:complain\w*|complaints?) of) pain", "complaints of pain", {"complain"}),
+    (r"(?<!prior )(?:injur(?:y|ies|ed)|hurt) on", "she was injured on",
+     {"injury on", "injuries on", "injured on", "hurt on"}),  # a run of exact elements: every way it is spelled
+    (r"(?<!prior )(?:injur(?:y|ies|ed)|hurt) \w+", "she was injured at", {"injury ", "injuries ", "injured ", "hurt "}),
+    (r"(?:chronic pain program|frp)(?: care| therapy)? for", "frp therapy for",  # spelled on until 12 long
+     {"chronic pain program", "frp care for", "frp therapy for", "frp for"}),
     (r"(?:stiff|tight)+ neck", "tightstiff neck", {"stiff", "tight"}),
-    (r"(?:left |right )?knee effusion", "right knee effusion", {"left ", "right ", "knee effusion"}),  # an optional start
+    (r"(?:left |right )?knee effusion", "right knee effusion",  # an optional start
+     {"left knee effusion", "right knee effusion", "knee effusion"}),
+    (r"work[- ]related", "work-related injury", {"work-related", "work related"}),  # a small class
 ])
 def test_every_match_starts_with_one_of_its_prefix_literals(pattern, text, expected):
     prefixes = prefix_literals(pattern)
@@ -105,7 +109,81 @@ def test_every_match_starts_with_one_of_its_prefix_literals(pattern, text, expec
     r"(?P<n>\d+) weeks",       # a class first
     r"x(?=yz)|qqq",            # one alternative too short
     r"(?i)knee",               # case-insensitive: the literals are not the text's
-    r"(?:ab|cd)e",             # shorter than three characters
+    r"(?:ab|cd)\w",            # shorter than three characters
 ])
 def test_no_prefix_literals_where_a_match_may_start_elsewhere(pattern):
     assert prefix_literals(pattern) is None
+
+
+def _longest_first(words: list[str]) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w))) + ")"
+
+
+def test_a_trie_of_words_matches_what_their_longest_first_alternation_matches():
+    """Same matches, same spans, whatever follows (a literal, a lookahead, a boundary, an optional part that
+    makes the engine backtrack into the words): random word lists and texts over a small alphabet, seeded."""
+    import random
+    rng = random.Random(20261204)
+    tails = ["", "c", "(?!b)", "b", " ?a", r"\b", "(?:a|ab)c"]
+    for _ in range(3000):
+        words = ["".join(rng.choice("ab c") for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 7))]
+        tail = rng.choice(tails)
+        text = "".join(rng.choice("ab c") for _ in range(16))
+        flat, trie = re.compile(_longest_first(words) + tail), re.compile(literal_alternation(words) + tail)
+        assert [m.span() for m in flat.finditer(text)] == [m.span() for m in trie.finditer(text)], (words, tail, text)
+
+
+def test_a_trie_shares_prefixes_and_keeps_its_words_as_literals():
+    words = ["tylenol", "tylenol #3", "tylenol 3", "tramadol", "ab", "a.b"]
+    trie = literal_alternation(words)
+    assert trie == r"(?:a(?:\.b|b)|t(?:ramadol|ylenol(?: (?:\#3|3))?))"
+    assert required_literals(trie) == frozenset(words)
+    assert prefix_literals(r"\b" + trie + r"\b", min_length=2) == frozenset(words)
+    assert literal_alternation([]) == "(?!)" and re.search(literal_alternation([""]), "x") is None
+
+
+def _random_regex(rng, depth: int = 0) -> str:
+    """A small random regex over the letters a-c and space: literals, classes, groups, alternations, optional
+    and repeated parts, lookarounds, word boundaries."""
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.choice(["lit", "lit", "class", "alt", "opt", "rep", "look", "bound"] if depth < 3 else ["lit", "class"])
+        if kind == "lit":
+            parts.append("".join(rng.choice("abc ") for _ in range(rng.randint(1, 3))))
+        elif kind == "class":
+            parts.append(rng.choice(["[ab]", "[a-c]", r"\w", "[^a]", "[- ]"]))
+        elif kind == "alt":
+            parts.append("(?:" + "|".join(_random_regex(rng, depth + 1) for _ in range(rng.randint(2, 3))) + ")")
+        elif kind == "opt":
+            parts.append("(?:" + _random_regex(rng, depth + 1) + ")?")
+        elif kind == "rep":
+            parts.append("(?:" + _random_regex(rng, depth + 1) + rng.choice([")+", "){1,2}", ")*"]))
+        elif kind == "look":
+            parts.append(rng.choice(["(?=", "(?!", "(?<!"]) + rng.choice("abc") + ")")
+        else:
+            parts.append(r"\b")
+    return "".join(parts)
+
+
+def test_every_match_of_random_regexes_holds_a_required_literal_and_starts_with_a_prefix_literal():
+    """The literal analysis is sound: whatever the regex, a match contains one of its required literals and
+    starts with one of its prefix literals (seeded random regexes and texts)."""
+    import random
+    rng = random.Random(7)
+    checked_matches = 0
+    for _ in range(4000):
+        pattern = _random_regex(rng)
+        try:
+            regex = re.compile(pattern)
+        except re.error:
+            continue
+        required, prefixes = required_literals(pattern), prefix_literals(pattern, min_length=1)
+        for _ in range(3):
+            text = "".join(rng.choice("abc -") for _ in range(24))
+            for m in regex.finditer(text):
+                if not m.group():
+                    continue
+                checked_matches += 1
+                assert required is None or any(lit in m.group() for lit in required), (pattern, text, required)
+                assert prefixes is None or any(m.group().startswith(p) for p in prefixes), (pattern, text, prefixes)
+    assert checked_matches > 1000

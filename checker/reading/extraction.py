@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from re import _constants as sre_constants  # the regex parser, to find a trigger's possible first characters
-from re import _parser as sre_parse
 from typing import Any, Literal
 
 import ahocorasick
@@ -52,7 +51,14 @@ from checker.reading.requests import find_levels, normalize_request
 from checker.reading.sections import NoteDate, NoteLayout, Part, Section, load_sections
 from checker.ruleset.facts import FactType, FactVocabulary, coerce_value, levels_as, levels_overlap
 from checker.ruleset.layout import RulesFolder
-from checker.ruleset.regexes import checked, first_chars, prefix_literals, required_literals
+from checker.ruleset.regexes import (
+    checked,
+    first_chars,
+    literal_alternation,
+    parsed,
+    prefix_literals,
+    required_literals,
+)
 from checker.ruleset.treatments import TreatmentVocabulary
 from checker.yamlio import load_yaml, validate
 
@@ -111,7 +117,7 @@ def _anchor(pattern: str) -> str:
     """The literal text a regex must start with (after any \\b), or "" when it has none: a plain
     substring test then rules out most patterns for a text before the regex engine runs."""
     try:
-        ops = list(sre_parse.parse(pattern))
+        ops = list(parsed(pattern))
     except re.error:
         return ""
     chars: list[str] = []
@@ -629,8 +635,6 @@ class Extractor:
         if treatments is not None:
             self._check_list_matches(folder, treatments)
         self._list_cues = {name: self._regex("|".join(f"(?:{c})" for c in spec.cues)) for name, spec in self.lists.items()}
-        # per list, the literals of which every cue match contains one (None: a cue without one: always search)
-        self._list_literals: dict[str, frozenset[str] | None] | None = None
         self._list_rules: list[tuple[str, FactRule, Any]] | None = None
         self._compile_context(context)
         self._summary: _TextScan | None = None  # the last summary read, with what was found in it
@@ -683,9 +687,12 @@ class Extractor:
         return out
 
     def _index_literals(self) -> None:
-        """One Aho-Corasick automaton of every pattern's required literals, and which patterns each one admits."""
+        """One Aho-Corasick automaton of every pattern's required literals and the lists' cue literals, and which
+        patterns each one admits."""
+        # per list, the literals of which every cue match contains one (None: a cue without one: always search)
+        self._list_literals = {name: required_literals(regex.pattern) for name, regex in self._list_cues.items()}
         self._literals = _automaton({lit for cp in self._patterns for lits in (cp.required, cp.also) if lits
-                                     for lit in lits})
+                                     for lit in lits} | {lit for lits in self._list_literals.values() for lit in lits or ()})
         self._by_literal: dict[str, list[int]] = {}
         self._by_also: dict[str, list[int]] = {}
         for index, cp in enumerate(self._patterns):
@@ -731,7 +738,7 @@ class Extractor:
                                                                *drugs.ingredients[n].synonyms)}
             words |= {w.lower() for p in drugs.products.values() if ingredients.intersection(p.ingredients)
                       for w in p.words}
-            return "(?:" + "|".join(re.escape(w).replace("\\ ", " ") for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
+            return literal_alternation(words)
         expanded = DRUG_CLASSES.sub(names, regex)
         try:
             self._check(expanded)
@@ -876,7 +883,7 @@ class Extractor:
             self._summary = self._text_scan(summary, "summary", reference_date, key)
             self._requests = {}
             if self.lists:
-                self._summary.lists = self._find_lists(self._summary.text)
+                self._summary.lists = self._find_lists(self._summary)
                 self._summary.text.care_lists = self._care_lists(self._summary)
         return self._summary
 
@@ -1084,28 +1091,26 @@ class Extractor:
             self._treatments = load_treatments(self.rules_dir)
         return self._treatments
 
-    def _find_lists(self, text: _Text) -> list[FoundList]:
+    def _find_lists(self, scan: _TextScan) -> list[FoundList]:
+        text = scan.text
         allowed = self._in_sections(None, None, text)
-        cued = self._cued_sentences(text) if self.prefilter else None
+        cued = self._cued_sentences(scan.literals) if scan.literals is not None else None
         sentences = [(*text.sentence(start), None if cued is None else cued.get(i, frozenset()))
                      for i, start in enumerate(text.sentence_starts)
                      if (allowed is None or allowed[i]) and (cued is None or i in cued)]
         return find_lists(sentences, text.norm, text.lower, self.lists, self._list_cues, self.treatments())
 
-    def _cued_sentences(self, text: _Text) -> dict[int, frozenset[str]] | None:
+    def _cued_sentences(self, literals: _Literals) -> dict[int, frozenset[str]]:
         """Per sentence that can hold a list cue, the lists whose cues it can hold: those with one of the literals
-        every match of the list's cues contains (a list whose cue has no such literal: every sentence). The cue
-        regexes are slow to search; most sentences hold none, and most of the rest one list's."""
-        if self._list_literals is None:
-            self._list_literals = {name: required_literals(regex.pattern) for name, regex in self._list_cues.items()}
+        every match of the list's cues contains (found by the prefilter's scan; a list whose cue has no such
+        literal: every sentence). The cue regexes are slow to search; most sentences hold none, and most of the
+        rest one list's."""
+        text = literals.text
         always = frozenset(name for name, lits in self._list_literals.items() if lits is None)
         out: dict[int, set[str]] = {}
         for name, lits in self._list_literals.items():
-            for lit in lits or ():
-                pos = text.lower.find(lit)
-                while pos != -1:
-                    out.setdefault(bisect.bisect_right(text.sentence_starts, pos) - 1, set()).add(name)
-                    pos = text.lower.find(lit, pos + 1)
+            for i in literals.sentences(lits) if lits else ():
+                out.setdefault(i, set()).add(name)
         if always:
             return {i: frozenset(out.get(i, ())) | always for i in range(len(text.sentence_starts))}
         return {i: frozenset(names) for i, names in out.items()}

@@ -1,6 +1,7 @@
 """What the rules' regular expressions can do, read from their parse tree (Python's own regex parser): the
 characters a match can start with, the literal text any match must contain, and whether a pattern can
-backtrack catastrophically.
+backtrack catastrophically; and a word list written as a trie (`literal_alternation`), which the engine reads
+far faster than the same words one after another.
 
 Every regex in the rules folder (extraction patterns and triggers, reviewer phrases, request-attribute patterns)
 is checked when it is loaded, so `lint` rejects a pattern like `(a+)+b` or `(a|ab)*c` before an audit could
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterable
+from functools import lru_cache
 from re import _constants as sre_constants  # noqa: PLC2701 - the regex parser is the only full grammar
 from re import _parser as sre_parse
 
@@ -83,14 +86,20 @@ def _item_first(op, av) -> tuple[set[str] | None, bool]:
     return None, False
 
 
+@lru_cache(maxsize=8)
+def parsed(pattern: str) -> sre_parse.SubPattern:
+    """A regex's parse tree, shared by the analyses of one pattern run one after another (never modified)."""
+    return sre_parse.parse(pattern)
+
+
 def _parsed_for_literals(pattern: str):
     """The parsed regex its literals can be read from; None when it cannot be read or ignores case (its
     literals would not be literal)."""
     try:
-        parsed = sre_parse.parse(pattern)
+        tree = parsed(pattern)
     except Exception:  # noqa: BLE001 - not a regex we can read: no prefilter
         return None
-    return None if parsed.state.flags & re.IGNORECASE else parsed
+    return None if tree.state.flags & re.IGNORECASE else tree
 
 
 def required_literals(pattern: str) -> frozenset[str] | None:
@@ -115,18 +124,20 @@ def prefix_literals(pattern: str, min_length: int = 3) -> frozenset[str] | None:
 
 def _seq_prefixes(items: list) -> tuple[set[str] | None, bool]:
     """The literals a parsed sequence's every non-empty match starts with, and whether it can match the empty
-    string. A leading literal run is one; an optional element adds its own to those of what follows it (a group,
-    every alternative of a branch, a repetition: their content's). None: a match can start otherwise."""
+    string. A leading run of exact elements gives the strings it spells (zero-width assertions spell nothing);
+    an optional element adds its own to those of what follows it (a group, every alternative of a branch, a
+    repetition: their content's). None: a match can start otherwise."""
     out: set[str] = set()
-    run: list[str] = []
-    for op, av in items:
-        if op is sre_constants.LITERAL:
-            run.append(chr(av))
+    for exact, run in _runs(items):
+        if exact:
+            spelled, whole = _spelled_start(run)
+            out |= spelled - {""}
+            if "" not in spelled:
+                return out, False
+            if not whole:
+                return None, False
             continue
-        if run:
-            break
-        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            continue  # zero-width: the match still starts where the text after it does
+        op, av = run[0]
         if op is sre_constants.SUBPATTERN:
             if av[1] & re.IGNORECASE:
                 return None, False
@@ -149,30 +160,143 @@ def _seq_prefixes(items: list) -> tuple[set[str] | None, bool]:
         out |= found
         if not nullable:
             return out, False
-    if run:
-        return out | {"".join(run)}, False
     return out, True
 
 
-def _seq_required(items: list) -> frozenset[str] | None:
-    """The most selective requirement of a sequence: a run of literal characters, or an element's own."""
-    candidates: list[frozenset[str]] = []
-    run: list[str] = []
+def _spelled_start(items: list) -> tuple[frozenset[str], bool]:
+    """Strings one of which starts whatever a run of exact elements matches: those it spells, each cut once it
+    is SELECTIVE long (a longer literal would filter little more), as far as MAX_SPELLINGS allows; and whether
+    the run was read to its end."""
+    out = frozenset([""])
+    for options in _pieces(items):
+        short = {x for x in out if len(x) < SELECTIVE}
+        if not short:
+            return out, True
+        longer = (out - short) | {a + b for a in short for b in options}
+        if len(longer) > MAX_SPELLINGS:
+            return out, False
+        out = frozenset(longer)
+    return out, True
+
+
+def _pieces(items: list) -> list[frozenset[str]]:
+    """The strings each element of a run of exact elements matches, a run of characters taken as one piece."""
+    out: list[frozenset[str]] = []
+    run = ""
     for op, av in items:
         if op is sre_constants.LITERAL:
-            run.append(chr(av))
+            run += chr(av)
             continue
         if run:
-            candidates.append(frozenset(["".join(run)]))
-            run = []
-        found = _item_required(op, av)
-        if found is not None:
-            candidates.append(found)
-    if run:
-        candidates.append(frozenset(["".join(run)]))
+            out.append(frozenset([run]))
+            run = ""
+        out.append(_exact(op, av))
+    return out + [frozenset([run])] if run else out
+
+
+def _seq_required(items: list) -> frozenset[str] | None:
+    """The most selective requirement of a sequence: the strings a run of exact elements spells (a literal run,
+    a trie of words, 'work[- ]related'), or an element's own."""
+    candidates: list[frozenset[str]] = []
+    for exact, run in _runs(items):
+        if not exact:
+            found = _item_required(*run[0])
+            if found is not None:
+                candidates.append(found)
+            continue
+        spelled, _ = _spelled_start(run)  # a match of the run holds one of them
+        if "" not in spelled:
+            candidates.append(spelled)
+        else:  # the run may match nothing, or is spelled too many ways: its elements' own
+            candidates += [e for e in (_exact(op, av) for op, av in run) if "" not in e]
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (min(len(x) for x in c), -len(c)))
+    return max(candidates, key=lambda c: (min(SELECTIVE, *map(len, c)), -len(c)))
+
+
+def _runs(items: list) -> list[tuple[bool, list]]:
+    """A sequence cut into maximal runs of exact elements (True) and single other elements (False)."""
+    out: list[tuple[bool, list]] = []
+    for op, av in items:
+        exact = _exact(op, av) is not None
+        if exact and out and out[-1][0]:
+            out[-1][1].append((op, av))
+        else:
+            out.append((exact, [(op, av)]))
+    return out
+
+
+MAX_SPELLINGS = 1024  # beyond this many strings a run's literals are its elements' own
+SELECTIVE = 12  # literals this long are rare in a letter: a longer one would filter little more
+
+
+def _spelled(items: list) -> frozenset[str] | None:
+    """Every string a run of exact elements can match, one after another (None: more than MAX_SPELLINGS)."""
+    out = {""}
+    for op, av in items:
+        options = _exact(op, av)
+        if options is None:
+            return None
+        out = {a + b for a in out for b in options}
+        if len(out) > MAX_SPELLINGS:
+            return None
+    return frozenset(out)
+
+
+_EXACT: dict[int, tuple[object, frozenset[str] | None]] = {}  # id(element's argument) -> (it, its strings)
+
+
+def _exact(op, av) -> frozenset[str] | None:
+    """The strings one parsed element can match when they are few and literal: a character, a small class, a
+    group or alternation of such, an optional one (the empty string among them); a zero-width assertion matches
+    the empty string (it filters matches, so the strings stay a superset). None: any other element. Worked out
+    once per element (the analyses ask again of nested ones): the memo holds the argument, so its id is not
+    reused while it is there."""
+    if op is sre_constants.LITERAL:
+        return frozenset([chr(av)])
+    if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+        return frozenset([""])
+    known = _EXACT.get(id(av))
+    if known is not None and known[0] is av:
+        return known[1]
+    if len(_EXACT) > 100_000:
+        _EXACT.clear()
+    found = _exact_of(op, av)
+    _EXACT[id(av)] = (av, found)
+    return found
+
+
+def _exact_of(op, av) -> frozenset[str] | None:
+    if op is sre_constants.IN:
+        chars = _class_chars(av)
+        return frozenset(chars) if chars is not None and len(chars) <= 8 else None
+    if op is sre_constants.SUBPATTERN:
+        return None if av[1] & re.IGNORECASE else _spelled(list(av[3]))
+    if op is sre_constants.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            found = _spelled(list(branch))
+            if found is None:
+                return None
+            union |= found
+        return frozenset(union) if len(union) <= MAX_SPELLINGS else None
+    if op in _REPEATS and av[1] == 1 and av[0] in (0, 1):
+        body = _spelled(list(av[2]))
+        return None if body is None else body | ({""} if av[0] == 0 else set())
+    return None
+
+
+def _class_chars(av: list) -> set[str] | None:
+    """The characters a class of literals and short ranges matches (None: negated, or a category)."""
+    out: set[str] = set()
+    for op, value in av:
+        if op is sre_constants.LITERAL:
+            out.add(chr(value))
+        elif op is sre_constants.RANGE and value[1] - value[0] < 16:
+            out.update(chr(c) for c in range(value[0], value[1] + 1))
+        else:
+            return None
+    return out
 
 
 def _item_required(op, av) -> frozenset[str] | None:
@@ -341,3 +465,48 @@ def checked(pattern: str, flags: int = 0) -> "re.Pattern[str]":
         raise ValueError(f"regular expression {pattern!r} rejected: {risk}; rewrite it so that each part of the "
                          "text can be matched one way only")
     return compiled
+
+
+def literal_alternation(words: Iterable[str]) -> str:
+    """A non-capturing group matching any of `words` (literal text), written as a trie: words sharing a prefix
+    share a branch, so the engine reads the prefix once instead of trying every word in turn. It matches what
+    the alternation of the words longest first matches, in the same order: the words that match at one place
+    are prefixes of one another, and the trie tries the longer of them first (the path on before the end of a
+    shorter word), as the longest-first list does."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+    trie.pop("", None)  # the empty word matches anywhere: not a word
+    return "(?:" + "|".join(_branches(trie)) + ")" if trie else "(?!)"
+
+
+def _branches(node: dict[str, dict]) -> list[str]:
+    """One alternative per next character of a trie node: its edge (a chain with one way on merged into one)
+    and what can follow it."""
+    out = []
+    for ch in sorted(k for k in node if k):
+        label, child = ch, node[ch]
+        while len(child) == 1 and "" not in child:
+            (ch, child), = child.items()
+            label += ch
+        out.append(_escape(label) + _after(child))
+    return out
+
+
+def _after(node: dict[str, dict]) -> str:
+    """What can follow a trie node: nothing at a word's end, an optional group where a word ends and others go
+    on (greedy: the longer words are tried first), else its alternatives."""
+    branches = _branches(node)
+    if not branches:
+        return ""
+    if "" in node:
+        return "(?:" + "|".join(branches) + ")?"
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+def _escape(text: str) -> str:
+    """Literal text in a regex, spaces left readable."""
+    return re.escape(text).replace("\\ ", " ")
