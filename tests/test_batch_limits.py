@@ -17,6 +17,7 @@ from checker.audit.batch import Audit, Limits
 from checker.audit.store import Store
 from checker.cli import main
 from checker.config import Settings
+from checker.errors import InputError
 from checker.session import Session
 
 from .conftest import RULES, SEEDS
@@ -214,6 +215,44 @@ def test_two_audits_into_one_store_both_finish_with_every_input(tmp_path):
     assert {r["status"] for r in store.runs()} == {"finished"}
     assert len({i["path"] for i in store.inputs()}) == 24
     store.close()
+
+
+def test_a_new_store_another_process_is_creating_is_waited_for(tmp_path):
+    """SQLite refuses the switch to write-ahead logging at once, without waiting, while another connection holds
+    a new file's lock (two audits started together into one new store): the store waits as for any lock."""
+    import sqlite3
+    import threading
+    db = tmp_path / "new.sqlite"
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    released = threading.Event()
+
+    def release():
+        holder.execute("ROLLBACK")
+        released.set()
+    timer = threading.Timer(0.2, release)
+    timer.start()
+    try:
+        store = Store(db, busy_seconds=60)
+    finally:
+        timer.join()
+        holder.close()
+    assert released.is_set()
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
+
+
+def test_a_new_store_held_past_the_timeout_is_one_error(tmp_path):
+    import sqlite3
+    db = tmp_path / "held.sqlite"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(InputError) as exc:
+            Store(db, busy_seconds=0.2)
+    finally:
+        holder.close()
+    assert "the audit store is busy" in str(exc.value) and "held.sqlite" in str(exc.value)
 
 
 def test_a_store_busy_past_the_timeout_is_one_line_and_exit_2(tmp_path):

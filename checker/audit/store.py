@@ -38,6 +38,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,7 @@ class Store:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=busy_seconds)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA page_size=16384")  # new stores: 5 KB cases and 1.6 KB rows pack with less waste
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self._use_wal()
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commits
             self._upgrade()
             self.db.executescript(_SCHEMA)
@@ -146,6 +147,20 @@ class Store:
             raise self._busy(exc) from None
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"not an imrcheck audit store (SQLite): {exc}") from None
+
+    def _use_wal(self) -> None:
+        """Switch the store to write-ahead logging. SQLite answers 'locked' at once, without waiting, when another
+        process is opening or switching the same new file (two audits started together into one new store):
+        retried until the busy timeout, as any other wait for the lock."""
+        deadline = time.monotonic() + self.busy_seconds
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
 
     def _upgrade(self) -> None:
         """Schema 1 (one row per path, across runs) -> 2 (one row per run and path)."""
