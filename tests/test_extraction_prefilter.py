@@ -64,6 +64,9 @@ def test_the_prefilter_changes_nothing_on_the_corpus_and_the_seeds(extractor, ca
     "The patient was injured on 01/02/2014. Industrial injury on 1/2/2014 and injured again on 3/4/2015.",
     "SUBJECTIVE: low back pain.\nOBJECTIVE: Positive SLR on the left. Decreased sensation L5.\n"
     "PLAN: physical therapy 2x6, Norco 10/325 #90.",
+    # context phrases of every kind: a pain score without medication, negations, uncertainty, a relative, a plan
+    ("Pain 7/10 without Norco and 3/10 with it; she denies numbness; no improvement with PT? Unclear whether an "
+     "MRI was done. Her mother has diabetes. He would consider an ESI; s/p L5-S1 fusion, r/o HNP (pain 8/10)."),
 ])
 def test_the_prefilter_changes_nothing_on_probe_texts(extractor, catalog, summary):
     import datetime as dt

@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-import heapq
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -692,7 +692,8 @@ class Extractor:
         # per list, the literals of which every cue match contains one (None: a cue without one: always search)
         self._list_literals = {name: required_literals(regex.pattern) for name, regex in self._list_cues.items()}
         self._literals = _automaton({lit for cp in self._patterns for lits in (cp.required, cp.also) if lits
-                                     for lit in lits} | {lit for lits in self._list_literals.values() for lit in lits or ()})
+                                     for lit in lits} | {lit for lits in self._list_literals.values() for lit in lits or ()}
+                                    | (self._context_starts or set()))
         self._by_literal: dict[str, list[int]] = {}
         self._by_also: dict[str, list[int]] = {}
         for index, cp in enumerate(self._patterns):
@@ -763,6 +764,14 @@ class Extractor:
             self._buckets[ch] = self._regex("|".join(alts))
         anywhere = [f"(?P<t{i}>{_word(p)})" for i, (p, _) in enumerate(entries) if firsts[i] is None]
         self._any_bucket = self._regex("|".join(anywhere)) if anywhere else None
+        # the literals one of which every phrase's match starts with, else the characters it can start with (the
+        # buckets'; None: any): with the prefilter, the text is tried only where one of them starts
+        starts = [prefix_literals(_lower_pattern(_word(p)), 1) for p, _ in entries]
+        chars = {ch for i, lits in enumerate(starts) if lits is None for ch in firsts[i] or ()}
+        self._context_starts = (None if any(lits is None and firsts[i] is None for i, lits in enumerate(starts))
+                                else frozenset().union(*(lits for lits in starts if lits)))
+        self._context_chars = re.compile(f"(?=[{re.escape(''.join(sorted(chars)))}])(?:{_SCAN_POINTS.pattern})"
+                                         ) if chars else None  # the points where the others can start
         abbrev = "|".join(re.escape(a.rstrip(".")) for a in ctx.abbreviations) or "(?!)"
         # an abbreviation's period, or a list number's ("Diagnoses: 1. ...") after a colon, period or parenthesis
         # (not a number that ends a sentence: "rated 7 out of 10. She...")
@@ -779,17 +788,15 @@ class Extractor:
     # ---- text preparation -----------------------------------------------------------------------
 
     def _prepare(self, text: str, source: str) -> _Text:
-        tokens = list(_NON_SPACE.finditer(text))
-        norm = " ".join(m.group() for m in tokens)
-        norm_starts, pos = [], 0
-        for m in tokens:
-            norm_starts.append(pos)
-            pos += m.end() - m.start() + 1
+        words = text.split()  # the same tokens as _NON_SPACE finds (both split at str.isspace characters)
+        norm = " ".join(words)
+        norm_starts = list(itertools.accumulate((len(w) + 1 for w in words[:-1]), initial=0)) if words else []
+        orig_starts = [m.start() for m in _NON_SPACE.finditer(text)]
         starts = [0]
         for m in _SENTENCE_END.finditer(norm):
             if not self._no_break.search(norm, max(0, m.start() - 12), m.start()):  # the text up to the period
                 starts.append(m.end())
-        prepared = _Text(norm, _lower_text(norm), norm_starts, [m.start() for m in tokens], starts, source)
+        prepared = _Text(norm, _lower_text(norm), norm_starts, orig_starts, starts, source)
         parts = self.sections.parts(text) if source == "summary" else None
         if parts:  # a headed note: every part starts a sentence, and its quotes start after its heading
             starts = sorted(set(starts).union(prepared.norm_pos(p.start) for p in parts) - {len(norm)} | {0})
@@ -909,10 +916,10 @@ class Extractor:
         if source == "summary":
             form = request_form_date(prepared.norm, reference_date)
             prepared.request_form = form.date if form else None
-        scan = _TextScan(key, prepared, self._context_hits(prepared))
-        if self.prefilter:
-            scan.literals = _Literals(self._literals, prepared)
-            present = scan.literals.starts
+        literals = _Literals(self._literals, prepared) if self.prefilter else None
+        scan = _TextScan(key, prepared, self._context_hits(prepared, literals), literals)
+        if literals is not None:
+            present = literals.starts
             admitted = self._unfiltered.union(*(self._by_literal[lit] for lit in present if lit in self._by_literal))
             lacking = self._with_also.difference(*(self._by_also[lit] for lit in present if lit in self._by_also))
             scan.candidates = admitted - lacking  # a pattern with two literal sets needs one of each
@@ -1240,13 +1247,19 @@ class Extractor:
         return [name not in self.sections.unscanned and not (skip and name in skip)
                 and (only is None or name in only) for name in text.sections]
 
-    def _context_hits(self, text: _Text) -> list[tuple[int, int, Any]]:
-        """Leftmost non-overlapping trigger/pseudo/termination matches, tried at word starts and punctuation."""
+    def _context_hits(self, text: _Text, literals: _Literals | None = None) -> list[tuple[int, int, Any]]:
+        """Leftmost non-overlapping trigger/pseudo/termination matches, tried at word starts and punctuation
+        (with the prefilter's `literals`, only those where a phrase's first literal starts)."""
         hits = []
         end = 0
         lower = text.lower
-        for w in _SCAN_POINTS.finditer(lower):
-            pos = w.start()
+        if literals is None or self._context_starts is None:
+            points = (w.start() for w in _SCAN_POINTS.finditer(lower))
+        else:
+            points = [p for p in literals.positions(self._context_starts) if _SCAN_POINTS.match(lower, p)]
+            if self._context_chars is not None:
+                points = sorted(set(points).union(m.start() for m in self._context_chars.finditer(lower)))
+        for pos in points:
             if pos < end:
                 continue
             bucket = self._buckets.get(lower[pos], self._any_bucket)
@@ -1424,11 +1437,11 @@ class _Literals:
                        for lit in literals & self.present for p in self.starts[lit]})
 
     def positions(self, literals: frozenset[str]) -> list[int]:
-        """Where any of the literals starts, ascending."""
+        """Where any of the literals starts, ascending, each place once (literals can start at the same one)."""
         lists = [self.starts[lit] for lit in literals & self.present]
         if len(lists) == 1:
             return lists[0]
-        return list(heapq.merge(*lists))
+        return sorted(set().union(*lists))
 
 
 def _automaton(literals: set[str]):
