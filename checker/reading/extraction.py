@@ -996,9 +996,9 @@ class Extractor:
         return out
 
     def request_form(self, summary: str, reference_date: dt.date | None) -> dt.date | None:
-        """The date of the request for authorization a summary gives (dates.request_form_date), if any."""
-        found = request_form_date(" ".join(summary.split()), reference_date)
-        return found.date if found else None
+        """The date of the request for authorization a summary gives (dates.request_form_date), if any: read when
+        the summary is scanned (a letter's case asks right after reading its case facts)."""
+        return self._summary_scan(summary or "", reference_date).text.request_form
 
     def vetoed(self, values: dict[str, Any]) -> list[str]:
         """The facts of `values` (documented values by name) that another documented value rules out (`vetoed_by`);
