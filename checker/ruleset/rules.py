@@ -188,6 +188,7 @@ class Catalog:
     formulary: Formulary | None = None
     editions: dict[tuple[str, str, str], tuple[str, Edition]] = field(default_factory=dict)
     _treatment_digests: dict[str, str] | None = field(default=None, repr=False)
+    _by_treatment: dict[str, list[Rule]] | None = field(default=None, repr=False)  # rules_for, worked out once
 
     @property
     def folder(self) -> RulesFolder:
@@ -243,8 +244,15 @@ class Catalog:
 
     def rules_for(self, treatment: str) -> list[Rule]:
         """Rules that claim a treatment, MTUS first (California's evidence hierarchy)."""
-        found = [r for r in self.rules.values() if treatment in r.spec.treatments]
-        return sorted(found, key=lambda r: (PRECEDENCE[r.spec.guideline], -r.spec.effective.from_.toordinal()))
+        if self._by_treatment is None:
+            by: dict[str, list[Rule]] = {}
+            for rule in self.rules.values():
+                for code in dict.fromkeys(rule.spec.treatments):  # a code listed twice claims it once
+                    by.setdefault(code, []).append(rule)
+            self._by_treatment = {code: sorted(found, key=lambda r: (PRECEDENCE[r.spec.guideline],
+                                                                     -r.spec.effective.from_.toordinal()))
+                                  for code, found in by.items()}
+        return list(self._by_treatment.get(treatment, ()))
 
     def select(self, treatment: str, day: dt.date | None) -> tuple[Rule | None, str]:
         """The rule that decides a treatment on a date, and a note on how it was chosen.
