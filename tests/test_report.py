@@ -233,3 +233,16 @@ def test_renders_in_headless_chromium(tmp_path, analysis):
     shot = tmp_path / "report.png"
     done = run_chromium(tmp_path, "--window-size=1400,1600", f"--screenshot={shot}", report.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("text, named", [
+    ("There is No Documentation of objective functional improvement.", {"improvement"}),
+    ("NO DOCUMENTATION OF OBJECTIVE FUNCTIONAL IMPROVEMENT", {"improvement"}),
+    ("The MRI showed an L5 radiculopathy.", {"imaging"}),
+    ("Not medically necessary.", set()),
+])
+def test_reviewer_phrases_name_criteria_in_any_case(text, named):
+    from checker.audit.comparison import named_criteria
+    criteria = {"improvement": [r"no documentation of (?:objective )?functional improvement"],
+                "imaging": [r"\bMRI\b", r"\bL[1-5]\b radiculopathy"]}  # phrases may be written in capitals
+    assert named_criteria(text, criteria) == named

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from checker.evaluation.checker import ItemResult, consulted_leaves
 from checker.reading.cases import Case, Item
+from checker.ruleset.regexes import lower_pattern, lower_text
 from checker.ruleset.rules import Catalog
 
 OUTCOMES = ("upheld", "overturned")
@@ -120,7 +121,15 @@ def summarize(results: Iterable[ItemResult], inputs: int, failed: int, skipped: 
 
 @lru_cache(maxsize=None)
 def _compiled(pattern: str) -> re.Pattern:
-    return re.compile(pattern, re.I)
+    """A reviewer phrase for lower-cased text, as the extractor's patterns are (IGNORECASE makes `re` fold the case
+    of every character it tries: about four times slower over the corpus's rationales, same criteria named)."""
+    return re.compile(lower_pattern(pattern))
+
+
+def named_criteria(text: str, criteria: Mapping[str, list[str]]) -> set[str]:
+    """The criteria (code -> reviewer phrases) a whitespace-normalized rationale names, in any case."""
+    lowered = lower_text(text)
+    return {code for code, patterns in criteria.items() if any(_compiled(p).search(lowered) for p in patterns)}
 
 
 def reason_agreement(result: ItemResult, rationale: str | None, catalog: Catalog) -> dict[str, Any] | None:
@@ -131,7 +140,8 @@ def reason_agreement(result: ItemResult, rationale: str | None, catalog: Catalog
         return None
     text = " ".join(rationale.split())
     rule = catalog.rules[result.rule].spec
-    reviewer = [c.code for c in rule.criteria if any(_compiled(p).search(text) for p in c.reviewer_phrases)]
+    named = named_criteria(text, {c.code: c.reviewer_phrases for c in rule.criteria})
+    reviewer = [c.code for c in rule.criteria if c.code in named]
     checker = [c.code for c in result.criteria if c.blocking]
     shared = [c for c in reviewer if c in checker]
     return {"reviewer": reviewer, "checker": checker, "shared": shared,

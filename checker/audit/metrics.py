@@ -20,12 +20,10 @@ criterion -> reviewer phrases, so another checkout's audit can be measured with 
 from __future__ import annotations
 
 import random
-import re
 import statistics
-from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from checker.audit.comparison import Tally
+from checker.audit.comparison import Tally, named_criteria
 from checker.ruleset.rules import Catalog
 
 SHUFFLES = 200
@@ -40,16 +38,6 @@ def catalog_phrases(catalog: Catalog) -> dict[str, dict[str, list[str]]]:
     """The reviewer phrases of every criterion of every rule."""
     return {rid: {c.code: list(c.reviewer_phrases) for c in rule.spec.criteria if c.reviewer_phrases}
             for rid, rule in sorted(catalog.rules.items())}
-
-
-@lru_cache(maxsize=None)
-def _compiled(pattern: str) -> re.Pattern:
-    return re.compile(pattern, re.I)
-
-
-def named_criteria(text: str, criteria: Mapping[str, list[str]]) -> set[str]:
-    """The criteria a (whitespace-normalized) rationale names."""
-    return {code for code, patterns in criteria.items() if any(_compiled(p).search(text) for p in patterns)}
 
 
 def _family(row: Mapping[str, Any]) -> str:

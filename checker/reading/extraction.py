@@ -55,6 +55,8 @@ from checker.ruleset.regexes import (
     checked,
     first_chars,
     literal_alternation,
+    lower_pattern,
+    lower_text,
     parsed,
     prefix_literals,
     required_literals,
@@ -87,30 +89,7 @@ def _compile(pattern: str) -> re.Pattern:
     ValueError when it is invalid or can backtrack catastrophically. Checked once per distinct regex (a
     pattern's regex is read by its validators and again as the pieces it is split into)."""
     checked(pattern)
-    return re.compile(_lower_pattern(pattern))
-
-
-_GROUP_NAME = re.compile(r"\(\?P[<=][^>)]*[>)]")
-
-
-def _lower_pattern(pattern: str) -> str:
-    """Lower-case a regex's literal letters, leaving escapes (\\D, \\W...) and group names as written."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        name = _GROUP_NAME.match(pattern, i) if ch == "(" else None
-        if name:
-            out.append(name.group(0))
-            i += len(name.group(0))
-            continue
-        out.append(ch.lower())
-        i += 1
-    return "".join(out)
+    return re.compile(lower_pattern(pattern))
 
 
 def _anchor(pattern: str) -> str:
@@ -157,14 +136,6 @@ def _alternatives(pattern: str) -> list[str]:
             start = i + 1
         i += 1
     return pieces + [pattern[start:]]
-
-
-def _lower_text(text: str) -> str:
-    """Lower-case without changing the length (a character whose lower case is longer is kept)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 def _ledger(info: ValidationInfo | None) -> RegexLedger | None:
@@ -766,7 +737,7 @@ class Extractor:
         self._any_bucket = self._regex("|".join(anywhere)) if anywhere else None
         # the literals one of which every phrase's match starts with, else the characters it can start with (the
         # buckets'; None: any): with the prefilter, the text is tried only where one of them starts
-        starts = [prefix_literals(_lower_pattern(_word(p)), 1) for p, _ in entries]
+        starts = [prefix_literals(lower_pattern(_word(p)), 1) for p, _ in entries]
         chars = {ch for i, lits in enumerate(starts) if lits is None for ch in firsts[i] or ()}
         self._context_starts = (None if any(lits is None and firsts[i] is None for i, lits in enumerate(starts))
                                 else frozenset().union(*(lits for lits in starts if lits)))
@@ -780,7 +751,7 @@ class Extractor:
     def _first_chars(self, phrase: str) -> set[str] | None:
         """The characters a context phrase can start with (from the build cache when it has them)."""
         if phrase not in self._ledger.firsts:
-            found = first_chars(_lower_pattern(phrase))
+            found = first_chars(lower_pattern(phrase))
             self._ledger.firsts[phrase] = sorted(found) if found is not None else None
         known = self._ledger.firsts[phrase]
         return set(known) if known is not None else None
@@ -796,7 +767,7 @@ class Extractor:
         for m in _SENTENCE_END.finditer(norm):
             if not self._no_break.search(norm, max(0, m.start() - 12), m.start()):  # the text up to the period
                 starts.append(m.end())
-        prepared = _Text(norm, _lower_text(norm), norm_starts, orig_starts, starts, source)
+        prepared = _Text(norm, lower_text(norm), norm_starts, orig_starts, starts, source)
         parts = self.sections.parts(text) if source == "summary" else None
         if parts:  # a headed note: every part starts a sentence, and its quotes start after its heading
             starts = sorted(set(starts).union(prepared.norm_pos(p.start) for p in parts) - {len(norm)} | {0})
@@ -1371,7 +1342,7 @@ class _CompiledPattern:
 @lru_cache(maxsize=4096)
 def _lowered(regex: str | None) -> re.Pattern | None:
     """A rules regex (validated when its file was) compiled for lower-cased text."""
-    return None if regex is None else re.compile(_lower_pattern(regex))
+    return None if regex is None else re.compile(lower_pattern(regex))
 
 
 MIN_LITERAL = 3  # shorter required literals (" ", "on") are in nearly every sentence: no use as a filter
@@ -1390,7 +1361,7 @@ def _definition(name: str, definitions: dict[str, str | list[str]], path: Path, 
 def _piece_analysis(piece: str) -> tuple[str, str, frozenset[str] | None, bool, frozenset[str] | None]:
     """(the regex lower-cased, its literal start, its required literals, whether every match starts with one, and
     for such a pattern the literals of which every match also has one, when they are others)."""
-    lowered = _lower_pattern(piece)
+    lowered = lower_pattern(piece)
     prefixes = prefix_literals(lowered, MIN_LITERAL)
     selective = required_literals(lowered)
     if selective is not None and min(len(lit) for lit in selective) < MIN_LITERAL:

@@ -28,6 +28,37 @@ _CATEGORY_CHARS = {  # what \w, \s and \d match, as far as the overlap test need
 UNBOUNDED = sre_constants.MAXREPEAT
 
 
+_GROUP_NAME = re.compile(r"\(\?P[<=][^>)]*[>)]")
+
+
+def lower_pattern(pattern: str) -> str:
+    """Lower-case a regex's literal letters, leaving escapes (\\D, \\W...) and group names as written."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        name = _GROUP_NAME.match(pattern, i) if ch == "(" else None
+        if name:
+            out.append(name.group(0))
+            i += len(name.group(0))
+            continue
+        out.append(ch.lower())
+        i += 1
+    return "".join(out)
+
+
+def lower_text(text: str) -> str:
+    """Lower-case without changing the length (a character whose lower case is longer is kept)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
 def first_chars(pattern: str) -> set[str] | None:
     """The characters a regex can start with (None: any character, or not known)."""
     try:
