@@ -1346,6 +1346,7 @@ def _lowered(regex: str | None) -> re.Pattern | None:
 
 
 MIN_LITERAL = 3  # shorter required literals (" ", "on") are in nearly every sentence: no use as a filter
+MIN_PREFIX = 2  # a regex tried only where a literal starts costs a try per place: "dm" is rare enough
 
 
 def _definition(name: str, definitions: dict[str, str | list[str]], path: Path, where: str) -> str:
@@ -1362,7 +1363,7 @@ def _piece_analysis(piece: str) -> tuple[str, str, frozenset[str] | None, bool, 
     """(the regex lower-cased, its literal start, its required literals, whether every match starts with one, and
     for such a pattern the literals of which every match also has one, when they are others)."""
     lowered = lower_pattern(piece)
-    prefixes = prefix_literals(lowered, MIN_LITERAL)
+    prefixes = prefix_literals(lowered, MIN_PREFIX)
     selective = required_literals(lowered)
     if selective is not None and min(len(lit) for lit in selective) < MIN_LITERAL:
         selective = None
