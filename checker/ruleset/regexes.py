@@ -137,7 +137,10 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     """Literal strings of which every match contains at least one (None: no such set is known). A text that
     contains none of them cannot match, so a multi-literal scan rules the regex out without running it."""
     parsed = _parsed_for_literals(pattern)
-    return None if parsed is None else _seq_required(list(parsed))
+    try:
+        return None if parsed is None else _seq_required(list(parsed))
+    finally:
+        _EXACT.clear()  # the memo is for one pattern's nested elements: holding them would keep its tree alive
 
 
 def prefix_literals(pattern: str, min_length: int = 3) -> frozenset[str] | None:
@@ -147,7 +150,10 @@ def prefix_literals(pattern: str, min_length: int = 3) -> frozenset[str] | None:
     parsed = _parsed_for_literals(pattern)
     if parsed is None:
         return None
-    found, nullable = _seq_prefixes(list(parsed))
+    try:
+        found, nullable = _seq_prefixes(list(parsed))
+    finally:
+        _EXACT.clear()
     if found is None or nullable or not found or min(len(x) for x in found) < min_length:
         return None
     return frozenset(found)
@@ -281,8 +287,8 @@ def _exact(op, av) -> frozenset[str] | None:
     """The strings one parsed element can match when they are few and literal: a character, a small class, a
     group or alternation of such, an optional one (the empty string among them); a zero-width assertion matches
     the empty string (it filters matches, so the strings stay a superset). None: any other element. Worked out
-    once per element (the analyses ask again of nested ones): the memo holds the argument, so its id is not
-    reused while it is there."""
+    once per element of the pattern being read (the analyses ask again of nested ones; the memo, emptied after
+    each pattern, holds the argument, so its id is not reused while it is there)."""
     if op is sre_constants.LITERAL:
         return frozenset([chr(av)])
     if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
@@ -290,8 +296,6 @@ def _exact(op, av) -> frozenset[str] | None:
     known = _EXACT.get(id(av))
     if known is not None and known[0] is av:
         return known[1]
-    if len(_EXACT) > 100_000:
-        _EXACT.clear()
     found = _exact_of(op, av)
     _EXACT[id(av)] = (av, found)
     return found
