@@ -5,6 +5,7 @@ value, quote, span, note and section is the same, on every corpus letter and see
 item's facts with its treatment code and the request's date, as a letter is read) and on probe texts."""
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -199,3 +200,15 @@ def test_the_literal_analysis_keeps_nothing_of_a_pattern_once_read():
     pattern = "(?:" + "|".join(f"word{i} (?:a|b)" for i in range(50)) + r") \w+"
     assert required_literals(pattern) and prefix_literals(pattern)
     assert not regexes._EXACT
+
+
+def test_two_long_word_lists_in_a_row_are_read_without_spelling_their_product():
+    """1024 x 1024 strings would be too many: that is known before any is spelled (the analysis stays linear in
+    the lists), and the literals found are still sound."""
+    first = ["".join(w) for w in itertools.product("abcd", repeat=5)]  # 1024 words, each spelled out
+    second = ["x" + "".join(w) for w in itertools.product("efgh", repeat=5)]
+    pattern = literal_alternation(first) + " " + literal_alternation(second)
+    required, prefixes = required_literals(pattern), prefix_literals(pattern, min_length=1)
+    for text in ("a abcda xeefgh b", "dddd ddddd xhhhhh"):
+        m = re.search(pattern, text)
+        assert m and any(lit in m.group() for lit in required) and any(m.group().startswith(p) for p in prefixes)

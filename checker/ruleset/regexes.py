@@ -209,10 +209,9 @@ def _spelled_start(items: list) -> tuple[frozenset[str], bool]:
         short = {x for x in out if len(x) < SELECTIVE}
         if not short:
             return out, True
-        longer = (out - short) | {a + b for a in short for b in options}
-        if len(longer) > MAX_SPELLINGS:
+        if len(out) - len(short) + len(short) * len(options) > MAX_SPELLINGS:  # checked before it is spelled
             return out, False
-        out = frozenset(longer)
+        out = frozenset((out - short) | {a + b for a in short for b in options})
     return out, True
 
 
@@ -268,15 +267,14 @@ SELECTIVE = 12  # literals this long are rare in a letter: a longer one would fi
 
 
 def _spelled(items: list) -> frozenset[str] | None:
-    """Every string a run of exact elements can match, one after another (None: more than MAX_SPELLINGS)."""
+    """Every string a run of exact elements can match, one after another (None: more than MAX_SPELLINGS, counted
+    before any is spelled, so two word lists in a row cost no product of their sizes)."""
     out = {""}
     for op, av in items:
         options = _exact(op, av)
-        if options is None:
+        if options is None or len(out) * len(options) > MAX_SPELLINGS:  # too many, known before they are spelled
             return None
         out = {a + b for a in out for b in options}
-        if len(out) > MAX_SPELLINGS:
-            return None
     return frozenset(out)
 
 
