@@ -300,6 +300,7 @@ def _exact(op, av) -> frozenset[str] | None:
 
 
 def _exact_of(op, av) -> frozenset[str] | None:
+    """What _exact answers for an element it has not read yet."""
     if op is sre_constants.IN:
         chars = _class_chars(av)
         return frozenset(chars) if chars is not None and len(chars) <= 8 else None
@@ -312,7 +313,9 @@ def _exact_of(op, av) -> frozenset[str] | None:
             if found is None:
                 return None
             union |= found
-        return frozenset(union) if len(union) <= MAX_SPELLINGS else None
+            if len(union) > MAX_SPELLINGS:  # no need to read the other alternatives
+                return None
+        return frozenset(union)
     if op in _REPEATS and av[1] == 1 and av[0] in (0, 1):
         body = _spelled(list(av[2]))
         return None if body is None else body | ({""} if av[0] == 0 else set())
