@@ -202,8 +202,8 @@ def _seq_prefixes(items: list) -> tuple[set[str] | None, bool]:
 
 def _spelled_start(items: list) -> tuple[frozenset[str], bool]:
     """Strings one of which starts whatever a run of exact elements matches: those it spells, each cut once it
-    is SELECTIVE long (a longer literal would filter little more), as far as MAX_SPELLINGS allows; and whether
-    the run was read to its end."""
+    is SELECTIVE long (a longer literal would filter little more), as far as MAX_SPELLINGS allows; and False
+    when MAX_SPELLINGS stopped it (the strings are then only the run's start)."""
     out = frozenset([""])
     for options in _pieces(items):
         short = {x for x in out if len(x) < SELECTIVE}
@@ -307,15 +307,7 @@ def _exact_of(op, av) -> frozenset[str] | None:
     if op is sre_constants.SUBPATTERN:
         return None if av[1] & re.IGNORECASE else _spelled(list(av[3]))
     if op is sre_constants.BRANCH:
-        union: set[str] = set()
-        for branch in av[1]:
-            found = _spelled(list(branch))
-            if found is None:
-                return None
-            union |= found
-            if len(union) > MAX_SPELLINGS:  # no need to read the other alternatives
-                return None
-        return frozenset(union)
+        return _union(av[1], _spelled, MAX_SPELLINGS)
     if op in _REPEATS and av[1] == 1 and av[0] in (0, 1):
         body = _spelled(list(av[2]))
         return None if body is None else body | ({""} if av[0] == 0 else set())
@@ -342,14 +334,22 @@ def _item_required(op, av) -> frozenset[str] | None:
         low, _, body = av
         return _seq_required(list(body)) if low >= 1 else None
     if op is sre_constants.BRANCH:
-        union: set[str] = set()
-        for branch in av[1]:
-            found = _seq_required(list(branch))
-            if found is None:
-                return None
-            union |= found
-        return frozenset(union)
+        return _union(av[1], _seq_required)
     return None  # classes, anchors, lookarounds, backreferences: no literal they guarantee
+
+
+def _union(branches: list, read, limit: int | None = None) -> frozenset[str] | None:
+    """The strings `read` gives every alternative of a branch, together (None: one gives none, or more than
+    `limit` in all, known without reading the alternatives after)."""
+    union: set[str] = set()
+    for branch in branches:
+        found = read(list(branch))
+        if found is None:
+            return None
+        union |= found
+        if limit is not None and len(union) > limit:
+            return None
+    return frozenset(union)
 
 
 def backtracking_risk(pattern: str) -> str | None:
